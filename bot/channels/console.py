@@ -1,0 +1,60 @@
+"""The console channel: a terminal chat, or one message per line when stdin is a pipe.
+
+It shares plain-text rendering (numbered options) with SMS; a reply of "2" picks option 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.app import App
+from bot.core.domain import Domain
+from bot.core.plaintext import render_plain
+from bot.core.types import EventKind, InboundEvent, OutboundMessage
+from scheduler.outbox import OutboxSender
+
+CHANNEL = "console"
+
+
+class ConsoleOutput:
+    """Delivers rendered messages to a text stream."""
+
+    def __init__(self, domain: Domain, out: TextIO) -> None:
+        self.domain = domain
+        self.out = out
+
+    async def __call__(self, address: str, message: OutboundMessage) -> None:
+        text = render_plain(self.domain.render(message, CHANNEL), self.domain, CHANNEL)
+        self.out.write(text + "\n\n")
+        self.out.flush()
+
+
+async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    user = app.settings.console_user
+    sender = OutboxSender(
+        app.engine.sessions, CHANNEL, ConsoleOutput(app.engine.domain, stdout),
+        app.engine.clock, per_second=0,
+    )  # fmt: skip
+    interactive = stdin.isatty()
+
+    async def send(event: InboundEvent) -> None:
+        await app.engine.handle(event)
+        await sender.drain()
+
+    await sender.drain()  # anything queued before a restart
+    if interactive:
+        await send(InboundEvent(CHANNEL, user, EventKind.START))
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        await send(InboundEvent(CHANNEL, user, EventKind.TEXT, text=line))

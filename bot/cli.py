@@ -1,0 +1,105 @@
+"""`jkp-bot`: console, run (Telegram), migrate, purge."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jkp-bot", description="Pendamping JKP — chat assistant for JKP beneficiaries."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("console", help="chat in the terminal (one message per line when piped)")
+    sub.add_parser("run", help="run on Telegram: long polling, or webhooks when WEBHOOK_URL is set")
+    sub.add_parser("migrate", help="upgrade the database schema and exit")
+    sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
+    return parser
+
+
+async def _console(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.channels.console import run_console
+
+    app = await build_app(settings)
+    try:
+        await run_console(app)
+    finally:
+        await app.close()
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.channels.telegram import TelegramRuntime
+
+    app = await build_app(settings)
+    try:
+        runtime = TelegramRuntime(app)
+        if settings.webhook_url:
+            await runtime.run_webhook()
+        else:
+            await runtime.run_polling()
+    finally:
+        await app.close()
+
+
+async def _purge(settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.storage.repo import UserRepo
+
+    app = await build_app(settings)
+    try:
+        async with app.engine.sessions() as session, session.begin():
+            return await UserRepo(session).purge_inactive(
+                app.engine.clock(), settings.retention_days
+            )
+    finally:
+        await app.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        print(f"jkp-bot: configuration error: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "console":
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_console(settings))
+        return 0
+    if args.command == "run":
+        if not settings.telegram_token:
+            print(
+                "jkp-bot: TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather, or try "
+                "`jkp-bot console` to chat in the terminal.",
+                file=sys.stderr,
+            )
+            return 2
+        asyncio.run(_run(settings))
+        return 0
+    if args.command == "migrate":
+        from bot.storage.db import migrate_sync
+
+        migrate_sync(settings.database_url)
+        print("jkp-bot: database is at the newest schema")
+        return 0
+    deleted = asyncio.run(_purge(settings))
+    print(f"jkp-bot: deleted {deleted} inactive user(s)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""domain.yml (Rasa 3.x format): every user-facing text, rendered per channel.
+
+A response is a list of variations; a variation with ``channel: X`` serves channel X, and
+``channel: plain`` serves every plain-text channel (console, SMS). Otherwise the first
+variation without a channel serves. ``{name}`` in a text is filled from the message's
+parameters (Rasa fills slots the same way). A parameter value ``choice:<payload>`` is
+replaced by the title of the button with that payload, so a stored answer can be shown in
+the words the user chose it by.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.types import OutboundMessage
+
+PLAIN_CHANNELS = frozenset({"console", "sms"})
+QUESTION_PREFIX = "utter_ask_"
+NAV_KEY = "utter_nav"
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message in words: text, answer buttons, and navigation buttons (questions only)."""
+
+    text: str
+    buttons: tuple[Button, ...]
+    nav: tuple[Button, ...]
+
+
+class _Params(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def default_domain_path() -> Path:
+    """``JKP_DOMAIN`` if set, else domain.yml beside the ``bot`` package (the project root)."""
+    if env := os.environ.get("JKP_DOMAIN"):
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "domain.yml"
+    return beside if beside.exists() else Path.cwd() / "domain.yml"
+
+
+class Domain:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.responses: dict[str, list[dict[str, Any]]] = dict(data.get("responses") or {})
+        self.intents: list[str] = [
+            i if isinstance(i, str) else next(iter(i)) for i in data.get("intents") or []
+        ]
+        self._titles: dict[str, str] = {}
+        for variations in self.responses.values():
+            for variation in variations:
+                for button in variation.get("buttons") or []:
+                    self._titles.setdefault(str(button["payload"]), str(button["title"]))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Domain:
+        with (path or default_domain_path()).open(encoding="utf-8") as f:
+            return cls(yaml.safe_load(f))
+
+    def has(self, key: str) -> bool:
+        return key in self.responses
+
+    def choice_title(self, payload: str) -> str | None:
+        return self._titles.get(payload)
+
+    def variation(self, key: str, channel: str) -> dict[str, Any]:
+        variations = self.responses.get(key)
+        if not variations:
+            raise KeyError(f"domain.yml has no response {key!r}")
+        wanted = [channel, "plain"] if channel in PLAIN_CHANNELS else [channel]
+        for name in wanted:
+            for variation in variations:
+                if variation.get("channel") == name:
+                    return variation
+        for variation in variations:
+            if "channel" not in variation:
+                return variation
+        return variations[0]
+
+    def _fill(self, text: str, params: Mapping[str, str]) -> str:
+        values = _Params()
+        for name, value in params.items():
+            if value.startswith("choice:"):
+                value = self.choice_title(value.removeprefix("choice:")) or value
+            values[name] = value
+        return text.format_map(values)
+
+    def render(self, message: OutboundMessage, channel: str) -> Rendered:
+        texts: list[str] = []
+        buttons: list[Button] = []
+        is_question = False
+        for part in message.parts:
+            variation = self.variation(part.key, channel)
+            if text := variation.get("text"):
+                texts.append(self._fill(str(text), part.params))
+            for b in variation.get("buttons") or []:
+                buttons.append(Button(self._fill(str(b["title"]), part.params), str(b["payload"])))
+            is_question = is_question or part.key.startswith(QUESTION_PREFIX)
+        nav: tuple[Button, ...] = ()
+        if is_question and self.has(NAV_KEY):
+            variation = self.variation(NAV_KEY, channel)
+            nav = tuple(Button(str(b["title"]), str(b["payload"])) for b in variation["buttons"])
+        return Rendered("\n\n".join(texts), tuple(buttons), nav)
+
+
+@cache
+def load_default_domain() -> Domain:
+    return Domain.load()

@@ -1,0 +1,30 @@
+"""What every dialog is: pure functions over its own JSON-able data.
+
+A dialog never imports a framework, never reads the clock (``Context.now`` is given) and
+never renders text: it returns response keys. The engine stores ``data`` between events.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.core.types import Context, Input, Turn
+
+
+class Dialog(Protocol):
+    name: str
+
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Begin, or resume where ``data`` left off."""
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        """One input at the current step."""
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Go back one step so the user can change their last answer."""
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Say the current step's question again (after help, a sticker...)."""
+
+    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        """The personal data this dialog holds, as (response key, params) lines."""

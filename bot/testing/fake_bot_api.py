@@ -1,0 +1,661 @@
+"""A fake Telegram Bot API server for tests.
+
+:class:`FakeBotAPI` is a small aiohttp.web application bound to ``127.0.0.1`` that speaks enough
+of the Bot API for aiogram (or the real bot process, via ``TELEGRAM_API_BASE``) to make real HTTP
+round trips against it. It records every authorised request, serves queued updates through
+``getUpdates`` long polling and can be told to fail the next call of a method.
+
+Usage::
+
+    async with FakeBotAPI() as api:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))
+        bot = Bot(api.token, session=session)
+        api.push_update(text_update(42, "/start"))
+        ...
+        await api.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 42)
+
+The module also provides update builders (:func:`text_update`, :func:`callback_update`,
+:func:`sticker_update`, :func:`voice_update`, :func:`location_update`, :func:`photo_update`)
+returning plain dicts in Bot API ``Update`` JSON shape without ``update_id``, so that
+:meth:`FakeBotAPI.push_update` assigns one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final
+
+from aiohttp import web
+
+__all__ = [
+    "MAX_LONG_POLL_SECONDS",
+    "ApiCall",
+    "FakeBotAPI",
+    "callback_update",
+    "location_update",
+    "photo_update",
+    "sticker_update",
+    "text_update",
+    "voice_update",
+]
+
+JsonDict = dict[str, Any]
+
+#: ``getUpdates`` never waits longer than this, whatever ``timeout`` the client asks for.
+MAX_LONG_POLL_SECONDS: Final[float] = 2.0
+
+DEFAULT_TOKEN: Final[str] = "123456:TEST-TOKEN"
+DEFAULT_BOT_USERNAME: Final[str] = "jkp_test_bot"
+BOT_FIRST_NAME: Final[str] = "Pendamping JKP"
+
+_INT_PARAMS: Final[frozenset[str]] = frozenset(
+    {"chat_id", "message_id", "offset", "limit", "timeout"}
+)
+_INT_RE: Final[re.Pattern[str]] = re.compile(r"-?\d+")
+
+_METHODS_RETURNING_TRUE: Final[tuple[str, ...]] = (
+    "answerCallbackQuery",
+    "setMyCommands",
+    "deleteMyCommands",
+    "setWebhook",
+    "deleteWebhook",
+    "setChatMenuButton",
+    "sendChatAction",
+    "close",
+    "logOut",
+    "deleteMessage",
+    "setMyDescription",
+    "setMyShortDescription",
+    "setMyName",
+)
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One recorded Bot API request: the method name and its decoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+
+
+class _ApiError(Exception):
+    """Raised by method handlers to answer ``{"ok": false, ...}``."""
+
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.error_code = error_code
+        self.description = description
+        self.retry_after = retry_after
+
+
+_Handler = Callable[[JsonDict], Awaitable[Any]]
+
+
+class FakeBotAPI:
+    """A Bot API server on 127.0.0.1 that records every request."""
+
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, bot_username: str = DEFAULT_BOT_USERNAME
+    ) -> None:
+        self.token = token
+        self.bot_username = bot_username
+        bot_id_part = token.split(":", 1)[0]
+        self.bot_id = int(bot_id_part) if bot_id_part.isdigit() else 1
+        self.calls: list[ApiCall] = []
+
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._stopping = False
+
+        self._pending_updates: list[JsonDict] = []
+        self._last_update_id = 0
+        self._update_event = asyncio.Event()
+        self._call_event = asyncio.Event()
+
+        self._failures: dict[str, list[_ApiError]] = {}
+        self._next_message_id = 0
+        self._messages: dict[tuple[int, int], JsonDict] = {}
+        self._sent_texts: dict[int, list[str]] = {}
+
+        handlers: dict[str, _Handler] = {
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "getWebhookInfo": self._get_webhook_info,
+            "getMyCommands": self._get_my_commands,
+            "getChatMenuButton": self._get_chat_menu_button,
+        }
+        for name in _METHODS_RETURNING_TRUE:
+            handlers[name] = self._return_true
+        # Telegram method names are case-insensitive.
+        self._handlers: dict[str, tuple[str, _Handler]] = {
+            name.lower(): (name, handler) for name, handler in handlers.items()
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, port: int = 0) -> None:
+        """Bind to 127.0.0.1 (a random free port when ``port`` is 0) and start serving."""
+        if self._runner is not None:
+            raise RuntimeError("FakeBotAPI is already running")
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._stopping = False
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop serving; wakes pending long polls. Safe to call twice."""
+        runner = self._runner
+        if runner is None:
+            return
+        self._stopping = True
+        self._update_event.set()
+        self._runner = None
+        await runner.cleanup()
+
+    async def __aenter__(self) -> FakeBotAPI:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None or self._runner is None:
+            raise RuntimeError("FakeBotAPI is not running; call start() first")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """E.g. ``http://127.0.0.1:43123``, suitable for ``TelegramAPIServer.from_base``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def bot_user(self) -> JsonDict:
+        """The ``User`` object of the bot, as returned by ``getMe``."""
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": BOT_FIRST_NAME,
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    # ------------------------------------------------------------------ test API
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        """Recorded calls of ``method`` (case-insensitive), in order."""
+        wanted = method.lower()
+        return [call for call in self.calls if call.method.lower() == wanted]
+
+    def sent_texts(self, chat_id: int) -> list[str]:
+        """Texts sent (``sendMessage``) or edited in (``editMessageText``) for ``chat_id``."""
+        return list(self._sent_texts.get(chat_id, []))
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue ``update`` for ``getUpdates``; assigns an increasing ``update_id`` if missing."""
+        queued = copy.deepcopy(update)
+        update_id = queued.get("update_id")
+        if not isinstance(update_id, int):
+            update_id = self._last_update_id + 1
+            queued["update_id"] = update_id
+        self._last_update_id = max(self._last_update_id, update_id)
+        self._pending_updates.append(queued)
+        self._update_event.set()
+        return update_id
+
+    @property
+    def pending_updates(self) -> list[JsonDict]:
+        """Updates not yet confirmed by a ``getUpdates`` offset (copies)."""
+        return copy.deepcopy(self._pending_updates)
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next call of ``method`` answer ``{"ok": false, ...}`` with HTTP ``error_code``.
+
+        E.g. ``fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)``
+        or ``fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")``.
+        Several failures for the same method are used up in the order they were queued.
+        """
+        error = _ApiError(error_code, description, retry_after)
+        self._failures.setdefault(method.lower(), []).append(error)
+
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented test API
+        predicate: Callable[[ApiCall], bool] | None = None,
+    ) -> list[ApiCall]:
+        """Wait until at least ``count`` calls of ``method`` (matching ``predicate``) were recorded.
+
+        Returns all matching calls recorded so far. Raises :class:`TimeoutError` listing the
+        recorded methods when the deadline passes first.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = [c for c in self.calls_of(method) if predicate is None or predicate(c)]
+            if len(found) >= count:
+                return found
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(self._timeout_message(method, count, timeout, predicate, found))
+            self._call_event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._call_event.wait(), remaining)
+
+    def _timeout_message(
+        self,
+        method: str,
+        count: int,
+        timeout: float,
+        predicate: Callable[[ApiCall], bool] | None,
+        found: list[ApiCall],
+    ) -> str:
+        which = f"{method} call(s) matching the predicate" if predicate else f"{method} call(s)"
+        summary: list[str] = []
+        for name, group in itertools.groupby(call.method for call in self.calls):
+            repeats = sum(1 for _ in group)
+            summary.append(name if repeats == 1 else f"{name} x{repeats}")
+        lines = [
+            f"timed out after {timeout:g}s waiting for {count} {which}; got {len(found)}.",
+            f"Recorded methods ({len(self.calls)} calls): {', '.join(summary) or 'none'}",
+        ]
+        texts = [
+            f"  {c.method}(chat_id={c.params.get('chat_id')!r}, text={c.params.get('text')!r})"
+            for c in self.calls
+            if "text" in c.params
+        ]
+        if texts:
+            lines.append("Texts sent:")
+            lines.extend(texts[-10:])
+        if self._pending_updates:
+            lines.append(f"Updates still pending: {len(self._pending_updates)}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ HTTP layer
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error_response(_ApiError(401, "Unauthorized"))
+        raw_method = request.match_info["method"]
+        try:
+            params = await _read_params(request)
+        except _ApiError as error:
+            return _error_response(error)
+        known = self._handlers.get(raw_method.lower())
+        method_name = known[0] if known else raw_method
+        self.calls.append(ApiCall(method=method_name, params=params))
+        self._call_event.set()
+
+        failures = self._failures.get(raw_method.lower())
+        if failures:
+            return _error_response(failures.pop(0))
+        if known is None:
+            return _error_response(_ApiError(404, "Not Found: method not found"))
+        try:
+            result = await known[1](params)
+        except _ApiError as error:
+            return _error_response(error)
+        return web.json_response({"ok": True, "result": result})
+
+    # ------------------------------------------------------------------ methods
+
+    async def _return_true(self, params: JsonDict) -> bool:
+        return True
+
+    async def _get_me(self, params: JsonDict) -> JsonDict:
+        return self.bot_user
+
+    async def _get_webhook_info(self, params: JsonDict) -> JsonDict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _get_my_commands(self, params: JsonDict) -> list[JsonDict]:
+        return []
+
+    async def _get_chat_menu_button(self, params: JsonDict) -> JsonDict:
+        return {"type": "default"}
+
+    async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
+        offset = _int_param(params, "offset", 0)
+        limit = max(1, min(_int_param(params, "limit", 100), 100))
+        timeout = max(0.0, min(float(_int_param(params, "timeout", 0)), MAX_LONG_POLL_SECONDS))
+        if offset > 0:
+            # Confirmed updates are dropped for good, as on the real server.
+            self._pending_updates = [u for u in self._pending_updates if u["update_id"] >= offset]
+        if not self._pending_updates and timeout > 0 and not self._stopping:
+            self._update_event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._update_event.wait(), timeout)
+        return copy.deepcopy(self._pending_updates[:limit])
+
+    async def _send_message(self, params: JsonDict) -> JsonDict:
+        chat_id = _chat_id(params)
+        text = params.get("text")
+        if not isinstance(text, str) or not text:
+            raise _ApiError(400, "Bad Request: message text is empty")
+        self._next_message_id += 1
+        message = self._message(chat_id, self._next_message_id, text, params.get("reply_markup"))
+        self._messages[(chat_id, self._next_message_id)] = message
+        self._sent_texts.setdefault(chat_id, []).append(text)
+        return copy.deepcopy(message)
+
+    async def _edit_message_text(self, params: JsonDict) -> JsonDict | bool:
+        text = params.get("text")
+        if not isinstance(text, str) or not text:
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if "inline_message_id" in params:
+            return True
+        chat_id = _chat_id(params)
+        message_id = _message_id(params)
+        message = self._message(chat_id, message_id, text, params.get("reply_markup"))
+        message["edit_date"] = message["date"]
+        self._messages[(chat_id, message_id)] = message
+        self._sent_texts.setdefault(chat_id, []).append(text)
+        return copy.deepcopy(message)
+
+    async def _edit_message_reply_markup(self, params: JsonDict) -> JsonDict | bool:
+        if "inline_message_id" in params:
+            return True
+        chat_id = _chat_id(params)
+        message_id = _message_id(params)
+        previous = self._messages.get((chat_id, message_id), {})
+        text = previous.get("text")
+        message = self._message(
+            chat_id, message_id, text if isinstance(text, str) else None, params.get("reply_markup")
+        )
+        message["edit_date"] = message["date"]
+        self._messages[(chat_id, message_id)] = message
+        return copy.deepcopy(message)
+
+    def _message(
+        self, chat_id: int, message_id: int, text: str | None, reply_markup: Any
+    ) -> JsonDict:
+        message: JsonDict = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": BOT_FIRST_NAME,
+                "username": self.bot_username,
+            },
+        }
+        if text is not None:
+            message["text"] = text
+        # Telegram only ever echoes inline keyboards in the returned Message.
+        if isinstance(reply_markup, dict) and "inline_keyboard" in reply_markup:
+            message["reply_markup"] = reply_markup
+        return message
+
+
+# ---------------------------------------------------------------------- request helpers
+
+
+def _error_response(error: _ApiError) -> web.Response:
+    body: JsonDict = {
+        "ok": False,
+        "error_code": error.error_code,
+        "description": error.description,
+    }
+    if error.retry_after is not None:
+        body["parameters"] = {"retry_after": error.retry_after}
+    return web.json_response(body, status=error.error_code)
+
+
+async def _read_params(request: web.Request) -> JsonDict:
+    params: JsonDict = {key: _decode_value(key, value) for key, value in request.query.items()}
+    if not request.body_exists:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise _ApiError(400, "Bad Request: can't parse JSON body") from exc
+        if not isinstance(body, dict):
+            raise _ApiError(400, "Bad Request: JSON body must be an object")
+        params.update({str(key): _decode_value(str(key), value) for key, value in body.items()})
+        return params
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                content = value.file.read()
+                params[key] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "size": len(content),
+                }
+            elif isinstance(value, bytes):
+                params[key] = _decode_value(key, value.decode("utf-8", errors="replace"))
+            else:
+                params[key] = _decode_value(key, value)
+    return params
+
+
+def _decode_value(key: str, value: Any) -> Any:
+    """JSON objects/arrays sent as strings become Python structures; id-like digits become ints."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            decoded = json.loads(stripped)
+        except ValueError:
+            return value
+        if isinstance(decoded, dict | list):
+            return decoded
+        return value
+    if key in _INT_PARAMS and _INT_RE.fullmatch(stripped):
+        return int(stripped)
+    return value
+
+
+def _int_param(params: JsonDict, key: str, default: int) -> int:
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _ApiError(400, f"Bad Request: {key} must be an integer")
+    return value
+
+
+def _chat_id(params: JsonDict) -> int:
+    chat_id = params.get("chat_id")
+    if chat_id is None:
+        raise _ApiError(400, "Bad Request: chat_id is empty")
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+        raise _ApiError(400, "Bad Request: chat not found")
+    return chat_id
+
+
+def _message_id(params: JsonDict) -> int:
+    message_id = params.get("message_id")
+    if isinstance(message_id, bool) or not isinstance(message_id, int):
+        raise _ApiError(400, "Bad Request: message identifier is not specified")
+    return message_id
+
+
+def _chat(chat_id: int) -> JsonDict:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Test"}
+    chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": chat_type, "title": "Test Group"}
+
+
+# ---------------------------------------------------------------------- update builders
+
+# Incoming message ids start high so they never collide with ids the server assigns.
+_incoming_message_ids = itertools.count(100_001)
+_callback_query_ids = itertools.count(1)
+
+_DEFAULT_BOT_FROM: Final[JsonDict] = {
+    "id": int(DEFAULT_TOKEN.split(":", 1)[0]),
+    "is_bot": True,
+    "first_name": BOT_FIRST_NAME,
+    "username": DEFAULT_BOT_USERNAME,
+}
+
+
+def _user(chat_id: int, first_name: str) -> JsonDict:
+    return {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "id"}
+
+
+def _incoming_message(chat_id: int, message_id: int | None, first_name: str) -> JsonDict:
+    return {
+        "message_id": next(_incoming_message_ids) if message_id is None else message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+        "from": _user(chat_id, first_name),
+    }
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_update(
+    chat_id: int, text: str, *, message_id: int | None = None, first_name: str = "Budi"
+) -> dict[str, Any]:
+    """A private-chat text message; a leading ``/command`` gets a ``bot_command`` entity."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    message["text"] = text
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+    return {"message": message}
+
+
+def callback_update(
+    chat_id: int,
+    data: str,
+    *,
+    message_id: int,
+    message_text: str = "…",
+    reply_markup: dict[str, Any] | None = None,
+    first_name: str = "Budi",
+) -> dict[str, Any]:
+    """A callback query from pressing an inline button on the bot's message ``message_id``."""
+    message: JsonDict = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+        "from": dict(_DEFAULT_BOT_FROM),
+        "text": message_text,
+    }
+    if reply_markup is not None:
+        message["reply_markup"] = copy.deepcopy(reply_markup)
+    return {
+        "callback_query": {
+            "id": str(next(_callback_query_ids)),
+            "from": _user(chat_id, first_name),
+            "chat_instance": f"ci-{chat_id}",
+            "data": data,
+            "message": message,
+        }
+    }
+
+
+def sticker_update(
+    chat_id: int, *, message_id: int | None = None, first_name: str = "Budi"
+) -> dict[str, Any]:
+    """A private-chat message carrying a regular static sticker."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    message["sticker"] = {
+        "file_id": "CAACAgIAAxkBAAIBQ2ZfakeStickerFileId",
+        "file_unique_id": "AgADfakeSticker",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+        "file_size": 23_000,
+    }
+    return {"message": message}
+
+
+def voice_update(
+    chat_id: int, *, message_id: int | None = None, first_name: str = "Budi", duration: int = 3
+) -> dict[str, Any]:
+    """A private-chat voice note."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    message["voice"] = {
+        "file_id": "AwACAgUAAxkBAAIBRGZfakeVoiceFileId",
+        "file_unique_id": "AgADfakeVoice",
+        "duration": duration,
+        "mime_type": "audio/ogg",
+        "file_size": 12_345,
+    }
+    return {"message": message}
+
+
+def location_update(
+    chat_id: int,
+    *,
+    latitude: float = -6.2088,
+    longitude: float = 106.8456,
+    message_id: int | None = None,
+    first_name: str = "Budi",
+) -> dict[str, Any]:
+    """A private-chat location (defaults to Jakarta)."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    message["location"] = {"latitude": latitude, "longitude": longitude}
+    return {"message": message}
+
+
+def photo_update(
+    chat_id: int,
+    caption: str | None = None,
+    *,
+    message_id: int | None = None,
+    first_name: str = "Budi",
+) -> dict[str, Any]:
+    """A private-chat photo (three PhotoSize variants), optionally captioned."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    message["photo"] = [
+        {
+            "file_id": f"AgACAgUAAxkBAAIBRWZfakePhoto{width}",
+            "file_unique_id": f"AQADfakePhoto{width}",
+            "width": width,
+            "height": width * 3 // 4,
+            "file_size": width * 40,
+        }
+        for width in (90, 320, 1280)
+    ]
+    if caption is not None:
+        message["caption"] = caption
+    return {"message": message}

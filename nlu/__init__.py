@@ -1,0 +1,1 @@
+"""Natural-language understanding: Rasa-format training data and the interpreter reading it."""
