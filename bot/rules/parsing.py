@@ -85,8 +85,6 @@ def _words_to_int(text: str) -> int | None:
     words = text.split()
     if not words:
         return None
-    if words == ["setahun"]:
-        return 1
     total = 0
     i = 0
     while i < len(words):
@@ -112,13 +110,13 @@ def parse_month_count(text: str, *, maximum: int) -> int | ParseError:
     """Read a number of months: "12", "12 bulan", "dua belas", "1 tahun", "setahun"."""
     cleaned = " ".join(text.strip().lower().replace("±", "").split())
     value: int | None = None
-    if m := _MONTH_COUNT.match(cleaned):
+    if cleaned in ("setahun", "1 tahun penuh"):
+        value = 12
+    elif m := _MONTH_COUNT.match(cleaned):
         value = int(m.group(1))
     elif m := _YEAR_COUNT.match(cleaned):
         years = int(m.group(1)) if m.group(1).isdigit() else _words_to_int(m.group(1))
         value = None if years is None else years * 12
-    elif cleaned == "setahun":
-        value = 12
     else:
         words = re.sub(r"\s*(bulan|bln)$", "", cleaned)
         value = _words_to_int(words)

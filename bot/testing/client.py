@@ -1,0 +1,100 @@
+"""A chat client for tests: ``send`` text, ``click`` a button, read what came back.
+
+It drives the real engine and database, then drains the outbox through a collecting
+delivery, so what a test sees is exactly what a channel would have sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from bot.core.domain import Button, Domain
+from bot.core.engine import Engine
+from bot.core.plaintext import render_plain
+from bot.core.types import EventKind, InboundEvent, OutboundMessage
+from scheduler.outbox import OutboxSender
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Reply:
+    keys: tuple[str, ...]
+    text: str
+    buttons: tuple[Button, ...]
+    plain: str
+
+    def payloads(self) -> list[str]:
+        return [b.payload for b in self.buttons]
+
+
+class CollectingOutput:
+    def __init__(self, domain: Domain, channel: str) -> None:
+        self.domain = domain
+        self.channel = channel
+        self.replies: list[Reply] = []
+
+    async def __call__(self, address: str, message: OutboundMessage) -> None:
+        rendered = self.domain.render(message, self.channel)
+        self.replies.append(
+            Reply(
+                tuple(p.key for p in message.parts),
+                rendered.text,
+                rendered.buttons,
+                render_plain(rendered, self.domain, self.channel),
+            )
+        )
+
+
+class ChatClient:
+    def __init__(self, engine: Engine, *, channel: str = "console", user: str = "u1") -> None:
+        self.engine = engine
+        self.channel = channel
+        self.user = user
+        self.output = CollectingOutput(engine.domain, channel)
+        self.sender = OutboxSender(
+            engine.sessions, channel, self.output, engine.clock, per_second=0
+        )
+        self.last: list[Reply] = []
+
+    async def _event(self, event: InboundEvent) -> list[Reply]:
+        await self.engine.handle(event)
+        before = len(self.output.replies)
+        await self.sender.drain()
+        self.last = self.output.replies[before:]
+        return self.last
+
+    async def send(self, text: str, *, event_id: str | None = None) -> list[Reply]:
+        eid = event_id if event_id is not None else f"e{next(_ids)}"
+        return await self._event(
+            InboundEvent(self.channel, self.user, EventKind.TEXT, text=text, event_id=eid)
+        )
+
+    async def click(self, payload: str) -> list[Reply]:
+        return await self._event(
+            InboundEvent(
+                self.channel,
+                self.user,
+                EventKind.CHOICE,
+                payload=payload,
+                event_id=f"e{next(_ids)}",
+            )
+        )
+
+    async def media(self, kind: str) -> list[Reply]:
+        return await self._event(
+            InboundEvent(
+                self.channel, self.user, EventKind.MEDIA, media=kind, event_id=f"e{next(_ids)}"
+            )
+        )
+
+    async def start(self) -> list[Reply]:
+        return await self._event(InboundEvent(self.channel, self.user, EventKind.START))
+
+    def keys(self) -> list[str]:
+        """Response keys of the last turn's messages, in order."""
+        return [k for r in self.last for k in r.keys]
+
+    def text(self) -> str:
+        return "\n\n".join(r.plain for r in self.last)

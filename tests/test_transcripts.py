@@ -1,0 +1,52 @@
+"""Golden conversations (tests/transcripts/*.yml), replayed on every channel and database.
+
+Steps: ``user`` types text; ``choose`` picks a button offered by the last message (on the
+console by typing its number, on Telegram by pressing it); ``click`` presses a button that
+may not be on screen (a stale one); ``media`` sends a sticker/voice/...; ``long`` types N
+characters. ``expect`` lists the response keys of every message of the turn, in order;
+``contains`` checks the rendered text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.app import App
+from bot.testing.client import ChatClient
+
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
+
+
+async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
+    for number, step in enumerate(steps, 1):
+        where = f"step {number} {step}"
+        if "user" in step:
+            await client.send(str(step["user"]))
+        elif "choose" in step:
+            payload = step["choose"]
+            offered = client.last[-1].payloads() if client.last else []
+            assert payload in offered, f"{where}: {payload!r} not offered; offered {offered}"
+            if client.channel == "console":
+                await client.send(str(offered.index(payload) + 1))
+            else:
+                await client.click(payload)
+        elif "click" in step:
+            await client.click(step["click"])
+        elif "media" in step:
+            await client.media(step["media"])
+        elif "long" in step:
+            await client.send("x" * int(step["long"]))
+        assert client.keys() == step["expect"], f"{where}\n{client.text()}"
+        for fragment in step.get("contains", []):
+            assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
+
+
+@pytest.mark.parametrize("channel", ["console", "telegram"])
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+async def test_transcript(app: App, path: Path, channel: str) -> None:
+    script = yaml.safe_load(path.read_text(encoding="utf-8"))
+    await replay(ChatClient(app.engine, channel=channel, user="4242"), script["steps"])
