@@ -19,6 +19,7 @@ from bot.app import App
 from bot.testing.client import ChatClient
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
+SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
 async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
@@ -46,7 +47,7 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize("channel", ["console", "telegram"])
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-async def test_transcript(app: App, path: Path, channel: str) -> None:
-    script = yaml.safe_load(path.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+async def test_transcript(app: App, name: str, channel: str) -> None:
+    script = SCRIPTS[name]
     await replay(ChatClient(app.engine, channel=channel, user="4242"), script["steps"])
