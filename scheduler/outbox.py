@@ -75,8 +75,13 @@ class OutboxSender:
                 batch = await OutboxRepo(session).due(self.channel, now)
             if not batch:
                 return sent
+            unreachable: set[str] = set()
             for item in batch:
+                if item.address in unreachable:
+                    continue  # already dropped with the rest of its queue
                 outcome = await self._send_one(item)
+                if outcome == "dropped":
+                    unreachable.add(item.address)
                 if outcome == "sent":
                     sent += 1
                     if self.interval:

@@ -1,0 +1,213 @@
+"""Telegram through real aiogram: Update JSON in, Bot API requests out (over HTTP to the fake
+Bot API server that ships with the code)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from aiogram.types import Update
+from sqlalchemy import select
+
+from bot.app import App, build_app
+from bot.channels.telegram import TelegramRuntime, set_commands, split_text
+from bot.settings import Settings
+from bot.storage.models import OutboxMessage, User
+from bot.testing.clock import FrozenClock
+from bot.testing.fake_bot_api import (
+    ApiCall,
+    FakeBotAPI,
+    callback_update,
+    location_update,
+    photo_update,
+    sticker_update,
+    text_update,
+    voice_update,
+)
+
+CHAT = 5551234
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def runtime(
+    api: FakeBotAPI, settings: Settings, clock: FrozenClock
+) -> AsyncIterator[TelegramRuntime]:
+    tg_settings = replace(settings, telegram_token=api.token, telegram_api_base=api.base_url)
+    app = await build_app(tg_settings, clock=clock)
+    rt = TelegramRuntime(app)
+    try:
+        yield rt
+    finally:
+        await rt.bot.session.close()
+        await app.close()
+
+
+class Chat:
+    """Feeds updates through the dispatcher and drains the outbox, like the running bot."""
+
+    def __init__(self, rt: TelegramRuntime, api: FakeBotAPI) -> None:
+        self.rt, self.api = rt, api
+        self.update_id = 1000
+
+    async def feed(self, update: dict[str, Any], update_id: int | None = None) -> list[ApiCall]:
+        before = len(self.api.calls)
+        if update_id is None:
+            self.update_id += 1
+            update_id = self.update_id
+        await self.rt.dp.feed_update(
+            self.rt.bot, Update.model_validate({**update, "update_id": update_id})
+        )
+        await self.rt.sender.drain()
+        return self.api.calls[before:]
+
+    async def text(self, text: str) -> list[ApiCall]:
+        return await self.feed(text_update(CHAT, text))
+
+    async def press(self, data: str) -> list[ApiCall]:
+        """Press a button of the last message sent, as Telegram would report it."""
+        last = self.api.calls_of("sendMessage")[-1]
+        markup = last.params.get("reply_markup")
+        payloads = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+        assert data in payloads, payloads
+        return await self.feed(
+            callback_update(
+                CHAT, data, message_id=100, message_text=last.params["text"], reply_markup=markup
+            )
+        )
+
+
+def sent(calls: list[ApiCall]) -> list[ApiCall]:
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+def buttons(call: ApiCall) -> list[list[str]]:
+    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+    return [[b["callback_data"] for b in row] for row in markup["inline_keyboard"]]
+
+
+@pytest.fixture
+def chat(runtime: TelegramRuntime, api: FakeBotAPI) -> Chat:
+    return Chat(runtime, api)
+
+
+async def test_start_shows_welcome_and_consent_buttons(chat: Chat) -> None:
+    calls = sent(await chat.text("/start"))
+    assert len(calls) == 2
+    assert calls[0].params["chat_id"] == CHAT
+    assert "Pendamping JKP" in calls[0].params["text"]
+    assert "UU 27/2022" in calls[1].params["text"]
+    assert buttons(calls[1]) == [["consent:agree"], ["consent:decline"], ["consent:notice"]]
+
+
+async def test_button_press_is_acknowledged_and_marked(chat: Chat, api: FakeBotAPI) -> None:
+    await chat.text("/start")
+    calls = await chat.press("consent:agree")
+    methods = [c.method for c in calls]
+    assert methods[:2] == ["answerCallbackQuery", "editMessageText"]
+    edit = calls[1]
+    assert edit.params["text"].endswith("» Setuju")
+    assert "reply_markup" not in edit.params or not edit.params["reply_markup"]
+    replies = sent(calls)
+    assert "Terima kasih" in replies[0].params["text"]
+    assert buttons(replies[1])[0] == ["menu:eligibility"]
+
+
+async def test_question_has_navigation_row(chat: Chat) -> None:
+    await chat.text("/start")
+    await chat.press("consent:agree")
+    calls = sent(await chat.press("menu:eligibility"))
+    rows = buttons(calls[-1])
+    assert rows[:3] == [["laid_off:yes"], ["laid_off:no"], ["laid_off:unknown"]]
+    assert rows[-1] == ["/back", "/menu"]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [sticker_update(CHAT), voice_update(CHAT), location_update(CHAT), photo_update(CHAT)],
+    ids=["sticker", "voice", "location", "photo"],
+)
+async def test_media_gets_a_friendly_reprompt(chat: Chat, update: dict[str, Any]) -> None:
+    await chat.text("/start")
+    await chat.press("consent:agree")
+    await chat.press("menu:eligibility")
+    await chat.press("laid_off:yes")
+    calls = sent(await chat.feed(update))
+    assert len(calls) == 1
+    assert "stiker" in calls[0].params["text"]
+    assert "alasan" in calls[0].params["text"]  # the same question again
+    assert buttons(calls[0])[0] == ["reason:employer"]
+
+
+async def test_typed_answers_work_on_telegram(chat: Chat) -> None:
+    await chat.text("/start")
+    await chat.text("setuju")
+    await chat.text("/menu")
+    await chat.press("menu:eligibility")
+    calls = sent(await chat.text("iya"))
+    assert "alasan" in calls[0].params["text"]
+    calls = sent(await chat.text("Tidak tahu"))  # the button's title, typed
+    assert "perjanjian kerja" in calls[0].params["text"]
+
+
+async def test_redelivered_update_is_processed_once(chat: Chat) -> None:
+    first = sent(await chat.feed(text_update(CHAT, "/start"), update_id=77))
+    again = sent(await chat.feed(text_update(CHAT, "/start"), update_id=77))
+    assert len(first) == 2
+    assert again == []
+
+
+async def test_rate_limit_waits_retry_after(
+    chat: Chat, api: FakeBotAPI, clock: FrozenClock, runtime: TelegramRuntime
+) -> None:
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+    calls = await chat.text("/start")
+    assert [c.method for c in calls] == ["sendMessage"]  # the 429, nothing more
+    await runtime.sender.drain()
+    assert len(api.calls_of("sendMessage")) == 1  # still waiting
+    clock.advance(seconds=3)
+    await runtime.sender.drain()
+    texts = [c.params["text"] for c in api.calls_of("sendMessage")]
+    assert len(texts) == 3 and texts[0] == texts[1]  # retried, then the next one, in order
+
+
+async def test_blocked_user_is_marked_and_not_sent_to(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime
+) -> None:
+    api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await chat.text("/start")
+    assert len(api.calls_of("sendMessage")) == 1
+    async with runtime.app.engine.sessions() as s:
+        user = (await s.execute(select(User))).scalar_one()
+        statuses = list(await s.scalars(select(OutboxMessage.status)))
+    assert user.blocked is True
+    assert statuses == ["dropped", "dropped"]
+    await chat.text("halo")  # writing again unblocks
+    async with runtime.app.engine.sessions() as s:
+        assert (await s.execute(select(User.blocked))).scalar_one() is False
+
+
+async def test_commands_are_registered(runtime: TelegramRuntime, api: FakeBotAPI) -> None:
+    await set_commands(runtime.bot, runtime.app.engine.domain)
+    (call,) = api.calls_of("setMyCommands")
+    names = [c["command"] for c in call.params["commands"]]
+    assert names == ["start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus",
+                     "stop"]  # fmt: skip
+    assert all(c["description"] for c in call.params["commands"])
+
+
+def test_long_text_is_split_within_telegram_limits() -> None:
+    text = ("kalimat " * 100 + "\n\n") * 20
+    chunks = split_text(text)
+    assert all(len(c) <= 4096 for c in chunks)
+    assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
+    assert split_text("x" * 9000) == ["x" * 4096, "x" * 4096, "x" * 808]

@@ -1,0 +1,208 @@
+"""The engine against real databases: durable state, redelivery, one event at a time,
+consent proof, handoff queue, deletion and retention."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from sqlalchemy import func, select
+
+from bot.app import App, build_app
+from bot.core.types import EventKind, InboundEvent
+from bot.settings import Settings
+from bot.storage.models import ConsentEvent, Conversation, HandoffRequest, OutboxMessage, User
+from bot.storage.repo import UserRepo
+from bot.testing.client import ChatClient
+from bot.testing.clock import FrozenClock
+from tests.conftest import consented
+
+
+async def count(app: App, model: type, *where: object) -> int:
+    async with app.engine.sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def test_restart_continues_at_the_same_question(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    first = await build_app(settings, clock=clock)
+    client = await consented(ChatClient(first.engine))
+    await client.click("menu:eligibility")
+    await client.click("laid_off:yes")
+    await client.click("reason:employer")
+    assert client.keys() == ["utter_ask_contract"]
+    await first.close()  # the process is gone; only the database remains
+
+    second = await build_app(settings, clock=clock)
+    try:
+        client = ChatClient(second.engine)
+        await client.start()
+        assert client.keys() == ["utter_welcome_back", "utter_ask_contract"]
+        await client.send("2")  # PKWTT: the numbered options survived the restart
+        assert client.keys() == ["utter_ask_phk_date"]
+        async with second.engine.sessions() as s:
+            user = await UserRepo(s).get("console", "u1")
+            assert user is not None
+            state = await UserRepo(s).load_state(user.id)
+        assert state is not None
+        answers = state["dialogs"]["eligibility"]["answers"]
+        assert answers == {"laid_off": "yes", "reason": "employer", "contract": "pkwtt"}
+    finally:
+        await second.close()
+
+
+async def test_redelivered_event_is_processed_once(client: ChatClient, app: App) -> None:
+    await consented(client)
+    await client.click("menu:eligibility")
+    first = await client.send("1", event_id="update-77")
+    again = await client.send("1", event_id="update-77")
+    assert [r.keys for r in first] == [("utter_ask_reason",)]
+    assert again == []
+    async with app.engine.sessions() as s:
+        user = await UserRepo(s).get("console", "u1")
+        assert user is not None
+        state = await UserRepo(s).load_state(user.id)
+    assert state is not None
+    assert state["dialogs"]["eligibility"]["answers"] == {"laid_off": "yes"}
+
+
+async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:
+    """Eight answers arriving at once must each see the state the previous one left."""
+    client = await consented(ChatClient(app.engine, user="race"))
+    await client.click("menu:eligibility")
+    await client.click("laid_off:yes")
+    await client.click("reason:employer")
+    await client.click("contract:pkwtt")
+    await client.send("15-03-2025")
+    # Eight "1"s at once: each must answer the question the previous one left open.
+    events = [
+        InboundEvent("console", "race", EventKind.TEXT, text="1", event_id=f"p{i}")
+        for i in range(8)
+    ]
+    await asyncio.gather(*(app.engine.handle(e) for e in events))
+    async with app.engine.sessions() as s:
+        user = await UserRepo(s).get("console", "race")
+        assert user is not None
+        state = await UserRepo(s).load_state(user.id)
+    assert state is not None
+    answers = state["dialogs"]["eligibility"]["answers"]
+    # phi(yes=1) → proof(yes) → willing(yes) → member(yes) → citizen(yes) → age(yes) were all
+    # answered with "1" in order; then the months questions take "1" as one month.
+    assert answers["phi_pending"] == "yes"
+    assert answers["age_ok"] == "yes"
+    assert answers["contribution_months"] == 1
+    assert answers["consecutive_months"] == 1
+    assert state["dialogs"]["eligibility"]["step"] == "result"
+    assert len(app.engine.locks) == 0
+
+
+async def test_consent_is_recorded_with_its_version(client: ChatClient, app: App) -> None:
+    await client.send("halo")
+    assert await count(app, ConsentEvent) == 0
+    await client.click("consent:decline")
+    await client.click("consent:agree")
+    async with app.engine.sessions() as s:
+        rows = (await s.execute(select(ConsentEvent.action, ConsentEvent.notice_version))).all()
+        user = (await s.execute(select(User))).scalar_one()
+    version = app.settings.consent_notice_version
+    assert [tuple(r) for r in rows] == [("declined", version), ("granted", version)]
+    assert user.consent == "granted"
+
+
+async def test_nothing_personal_is_stored_before_consent(client: ChatClient, app: App) -> None:
+    await client.send("saya di PHK tanggal 15-03-2025")
+    async with app.engine.sessions() as s:
+        state = (await s.execute(select(Conversation.state))).scalar_one()
+    assert "15-03-2025" not in str(state)
+    assert state["dialogs"] == {"consent": {"step": "asked"}}
+
+
+async def test_talk_to_a_person_queues_one_request(client: ChatClient, app: App) -> None:
+    await consented(client)
+    await client.click("menu:eligibility")
+    await client.send("petugas")
+    await client.send("petugas")
+    async with app.engine.sessions() as s:
+        queue = await UserRepo(s).open_handoffs()
+    assert len(queue) == 1
+    assert queue[0][1] == "eligibility:laid_off"
+
+
+async def test_stop_and_resume_set_the_opt_out(client: ChatClient, app: App) -> None:
+    await consented(client)
+    await client.send("stop")
+    assert await count(app, User, User.opted_out.is_(True)) == 1
+    await client.send("mulai")
+    assert await count(app, User, User.opted_out.is_(True)) == 0
+
+
+async def test_delete_erases_everything(client: ChatClient, app: App) -> None:
+    await consented(client)
+    await client.click("menu:eligibility")
+    await client.click("laid_off:yes")
+    await client.send("petugas")
+    await client.send("hapus")
+    await client.click("delete:yes")
+    assert client.keys() == ["utter_data_deleted"]
+    for model in (User, Conversation, ConsentEvent, HandoffRequest):
+        assert await count(app, model) == 0, model
+    assert await count(app, OutboxMessage, OutboxMessage.status == "pending") == 0
+
+
+async def test_wage_is_never_stored(client: ChatClient, app: App) -> None:
+    await consented(client)
+    await client.click("menu:eligibility")
+    for payload in ("laid_off:yes", "reason:employer", "contract:pkwtt"):
+        await client.click(payload)
+    await client.send("15-03-2025")
+    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes",
+                    "citizen:yes", "age_ok:yes"):  # fmt: skip
+        await client.click(payload)
+    await client.send("12")
+    await client.send("12")
+    await client.click("result:estimate")
+    await client.send("4.321.987")
+    assert "Rp2.593.192" in client.text()
+    async with app.engine.sessions() as s:
+        stored = str((await s.execute(select(Conversation.state))).scalar_one())
+        outbox = [str(b) for b in (await s.scalars(select(OutboxMessage.body)))]
+    assert "4321987" not in stored and "4.321.987" not in stored
+    # The estimate's message itself carries only the capped basis it showed the user.
+    assert not any("4321987" in body for body in outbox)
+
+
+async def test_retention_purges_inactive_users(settings: Settings, clock: FrozenClock) -> None:
+    app = await build_app(replace(settings, retention_days=30), clock=clock)
+    try:
+        await consented(ChatClient(app.engine, user="old"))
+        clock.advance(days=31)
+        await consented(ChatClient(app.engine, user="new"))
+        async with app.engine.sessions() as s, s.begin():
+            purged = await UserRepo(s).purge_inactive(clock(), 30)
+        assert purged == 1
+        assert await count(app, User, User.address == "old") == 0
+        assert await count(app, User, User.address == "new") == 1
+    finally:
+        await app.close()
+
+
+async def test_a_failing_dialog_apologises_instead_of_going_silent(
+    client: ChatClient, app: App, monkeypatch: object
+) -> None:
+    await consented(client)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("bug")
+
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(app.engine.router, "route", broken)
+    try:
+        await client.send("halo")
+    finally:
+        mp.undo()
+    assert client.keys() == ["utter_error"]
+    await client.send("menu")  # and nothing was lost
+    assert client.keys() == ["utter_menu"]
