@@ -235,11 +235,6 @@ class TelegramRuntime:
         setup_application(web_app, self.dp, bot=self.bot)
 
         async def on_startup(_: web.Application) -> None:
-            await self.bot.set_webhook(
-                settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
             await self._start_sender()
 
         async def on_shutdown(_: web.Application) -> None:
@@ -255,6 +250,12 @@ class TelegramRuntime:
         await runner.setup()
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
         await site.start()
+        # Only now that the port is open: tell Telegram where to deliver.
+        await self.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
         log.info(
             "webhook on %s:%d%s",
             settings.webhook_host,

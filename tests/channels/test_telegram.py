@@ -11,7 +11,7 @@ import pytest
 from aiogram.types import Update
 from sqlalchemy import select
 
-from bot.app import App, build_app
+from bot.app import build_app
 from bot.channels.telegram import TelegramRuntime, set_commands, split_text
 from bot.settings import Settings
 from bot.storage.models import OutboxMessage, User
