@@ -18,6 +18,7 @@ import yaml
 
 NLU_PATH = Path(__file__).with_name("nlu.yml")
 MAX_INPUT = 200
+MAX_REPEATED_WORDS = 4  # "iya, betul" means yes; forty times "menu" is not a message
 _EXAMPLE_LINE = re.compile(r"^\s*-\s?(.*)$")
 
 
@@ -60,17 +61,46 @@ class Interpreter:
                     interpreter.examples.setdefault(interpreter.fold(example), item["intent"])
         return interpreter
 
-    def fold(self, text: str) -> str:
-        words = normalise(text).split()
-        kept = [w for w in words if w not in self.particles] or words
-        return " ".join(self.synonyms.get(w, w) for w in kept)
+    def _words(self, text: str) -> list[str]:
+        """Normalised words with synonyms folded in (a synonym may be several words)."""
+        return " ".join(self.synonyms.get(w, w) for w in normalise(text).split()).split()
 
-    def intent(self, text: str) -> str | None:
-        folded = self.fold(text)
+    def fold(self, text: str) -> str:
+        """The form examples are stored in: synonyms folded, polite particles dropped."""
+        return " ".join(self._strip_particles(self._words(text)))
+
+    def _strip_particles(self, words: list[str]) -> list[str]:
+        """Drop particles ("kak", "dong", "ya"...) around the message, keeping at least one
+        word: "ya kak" is "ya", "gatau ya kak" is "gatau", "pak menu" is "menu"."""
+        kept = list(words)
+        while len(kept) > 1 and kept[-1] in self.particles:
+            kept.pop()
+        while len(kept) > 1 and kept[0] in self.particles:
+            kept.pop(0)
+        return kept
+
+    def _lookup(self, words: list[str]) -> str | None:
+        folded = " ".join(words)
         if folded in self.examples:
             return self.examples[folded]
-        bare = folded.replace("/", "").replace("?", "").strip()
-        return self.examples.get(bare)
+        return self.examples.get(folded.replace("/", "").replace("?", "").strip())
+
+    def intent(self, text: str) -> str | None:
+        """The intent of a short message, or None when it is not clearly one."""
+        words = self._strip_particles(self._words(text))
+        if found := self._lookup(words):
+            return found
+        # Doubled letters at a word's end ("okee", "gatauu"): try them once squeezed.
+        squeezed = self._strip_particles(
+            self._words(" ".join(re.sub(r"(.)\1+$", r"\1", w) for w in words))
+        )
+        if squeezed != words and (found := self._lookup(squeezed)):
+            return found
+        # Several words that each mean the same thing ("iya, betul", "gak gak").
+        singles = {self._lookup([w]) for w in squeezed if w not in self.particles}
+        if 1 < len(squeezed) <= MAX_REPEATED_WORDS and len(singles) == 1 and None not in singles:
+            return singles.pop()
+        return None
 
 
 @cache

@@ -36,7 +36,9 @@ from scheduler.outbox import OutboxSender, RetryLater, Unreachable
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
-COMMANDS = ("start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop")
+COMMANDS = (
+    "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
+)  # fmt: skip
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 log = logging.getLogger(__name__)

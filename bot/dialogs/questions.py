@@ -65,7 +65,7 @@ def read_answer(q: Question, inp: Input, today: date) -> Value | Problem:
     if inp.intent in INTENT_VALUES and INTENT_VALUES[inp.intent] in allowed:
         return INTENT_VALUES[inp.intent]
     text = inp.text.strip()
-    if q.kind == "choice" or not text:
+    if q.kind == "choice":
         return _problem("utter_invalid_choice")
     if q.kind == "date":
         parsed_date = parse_date(

@@ -199,7 +199,7 @@ async def test_commands_are_registered(runtime: TelegramRuntime, api: FakeBotAPI
     (call,) = api.calls_of("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
     assert names == ["start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus",
-                     "stop"]  # fmt: skip
+                     "stop", "mulai"]  # fmt: skip
     assert all(c["description"] for c in call.params["commands"])
 
 
