@@ -98,10 +98,3 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[App]:
 @pytest.fixture
 def client(app: App) -> ChatClient:
     return ChatClient(app.engine)
-
-
-async def consented(client: ChatClient) -> ChatClient:
-    """Walk a client through consent to the main menu."""
-    await client.send("halo")
-    await client.click("consent:agree")
-    return client

@@ -98,3 +98,10 @@ class ChatClient:
 
     def text(self) -> str:
         return "\n\n".join(r.plain for r in self.last)
+
+
+async def consented(client: ChatClient) -> ChatClient:
+    """Walk a client through consent to the main menu."""
+    await client.send("halo")
+    await client.click("consent:agree")
+    return client

@@ -13,9 +13,8 @@ from bot.core.types import EventKind, InboundEvent
 from bot.settings import Settings
 from bot.storage.models import ConsentEvent, Conversation, HandoffRequest, OutboxMessage, User
 from bot.storage.repo import UserRepo
-from bot.testing.client import ChatClient
+from bot.testing.client import ChatClient, consented
 from bot.testing.clock import FrozenClock
-from tests.conftest import consented
 
 
 async def count(app: App, model: type, *where: object) -> int:
