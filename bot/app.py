@@ -9,17 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.conversation import Router
 from bot.core.domain import Domain, load_default_domain
 from bot.core.engine import Clock, Engine, system_clock
+from bot.dialogs.assessment import AssessmentDialog
 from bot.dialogs.base import Dialog
 from bot.dialogs.consent import ConsentDialog
 from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
+from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, migrate
 from nlu.interpreter import default_interpreter
 
 
 def build_router(settings: Settings) -> Router:
-    dialogs: list[Dialog] = [EligibilityDialog(settings.rules), DeleteDataDialog()]
+    dialogs: list[Dialog] = [
+        EligibilityDialog(settings.rules),
+        AssessmentDialog(),
+        JobSeekerDialog(),
+        DeleteDataDialog(),
+    ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
     return Router({d.name: d for d in dialogs}, consent)
 

@@ -186,9 +186,13 @@ class Router:
         if intent == "cancel":
             if not state.active:
                 return Outcome(state, (combine(Say("utter_nothing_to_cancel"), Say(MENU)),))
+            turn = self._dialog(state.active).cancel(ctx, state.dialogs.get(state.active, {}))
             dialogs = {k: v for k, v in state.dialogs.items() if k != state.active}
+            if turn.data:
+                dialogs[state.active] = turn.data
             cleared = replace(state, active=None, dialogs=dialogs)
-            return Outcome(cleared, (combine(Say("utter_cancelled"), Say(MENU)),))
+            said = turn.messages[0] if turn.messages else say("utter_cancelled")
+            return Outcome(cleared, (combine(said, Say(MENU)),))
         if intent == "back":
             if not state.active:
                 return Outcome(state, (combine(Say("utter_nothing_to_go_back"), Say(MENU)),))

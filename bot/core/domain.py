@@ -2,15 +2,16 @@
 
 A response is a list of variations; a variation with ``channel: X`` serves channel X, and
 ``channel: plain`` serves every plain-text channel (console, SMS). Otherwise the first
-variation without a channel serves. ``{name}`` in a text is filled from the message's
-parameters (Rasa fills slots the same way). A parameter value ``choice:<payload>`` is
-replaced by the title of the button with that payload, so a stored answer can be shown in
-the words the user chose it by.
+variation without a channel serves. ``{name}`` in a text, a button title or a payload is
+filled from the message's parameters (Rasa fills slots the same way). A parameter value
+``choice:<payload>`` is replaced by the title of the button with that payload, so a stored
+answer can be shown in the words the user chose it by.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +40,24 @@ class Rendered:
     text: str
     buttons: tuple[Button, ...]
     nav: tuple[Button, ...]
+
+
+_LIST_LINE = re.compile(r"^(- |\d+\. )")
+
+
+def join_parts(texts: list[str]) -> str:
+    """Parts become paragraphs, except consecutive list lines ("- ...", "2. ..."), which stay
+    together as one list."""
+    out = ""
+    for text in texts:
+        if out:
+            out += (
+                "\n"
+                if _LIST_LINE.match(text) and _LIST_LINE.match(out.rsplit("\n", 1)[-1])
+                else "\n\n"
+            )
+        out += text
+    return out
 
 
 class _Params(dict[str, str]):
@@ -108,14 +127,18 @@ class Domain:
             variation = self.variation(part.key, channel)
             if text := variation.get("text"):
                 texts.append(self._fill(str(text), part.params))
+            buttons.extend(Button(title, payload) for title, payload in part.choices)
             for b in variation.get("buttons") or []:
-                buttons.append(Button(self._fill(str(b["title"]), part.params), str(b["payload"])))
+                title, payload = str(b["title"]), str(b["payload"])
+                buttons.append(
+                    Button(self._fill(title, part.params), self._fill(payload, part.params))
+                )
             is_question = is_question or part.key.startswith(QUESTION_PREFIX)
         nav: tuple[Button, ...] = ()
         if is_question and self.has(NAV_KEY):
             variation = self.variation(NAV_KEY, channel)
             nav = tuple(Button(str(b["title"]), str(b["payload"])) for b in variation["buttons"])
-        return Rendered("\n\n".join(texts), tuple(buttons), nav)
+        return Rendered(join_parts(texts), tuple(buttons), nav)
 
 
 @cache

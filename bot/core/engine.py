@@ -106,7 +106,7 @@ class Engine:
             user = await users.lock_or_create(event.channel, event.sender_id, now)
             state = ConversationState.from_json(await users.load_state(user.id))
             inp = self.understand(event, state)
-            ctx = Context(now.astimezone(self.timezone))
+            ctx = Context(now.astimezone(self.timezone), state.dialogs)
             outcome = self.router.route(ctx, state, UserFlags(user.consent, user.opted_out), inp)
             deleted = await self._apply(users, user, outcome.effects, now)
             if not deleted:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -36,10 +36,16 @@ class InboundEvent:
 
 @dataclass(frozen=True)
 class Say:
-    """One response key of domain.yml with the parameters it fills in."""
+    """One response key of domain.yml with the parameters it fills in.
+
+    ``choices`` are buttons computed at run time, as (title, payload): their titles are data
+    (an occupation, a region, a saved entry), never prose; they come before the response's
+    own buttons.
+    """
 
     key: str
     params: Mapping[str, str] = field(default_factory=dict)
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,26 @@ class OutboundMessage:
     parts: tuple[Say, ...]
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [{"key": p.key, "params": dict(p.params)} for p in self.parts]
+        out: list[dict[str, Any]] = []
+        for p in self.parts:
+            item: dict[str, Any] = {"key": p.key, "params": dict(p.params)}
+            if p.choices:
+                item["choices"] = [list(c) for c in p.choices]
+            out.append(item)
+        return out
 
     @classmethod
     def from_json(cls, data: list[dict[str, Any]]) -> OutboundMessage:
-        return cls(tuple(Say(p["key"], dict(p.get("params", {}))) for p in data))
+        return cls(
+            tuple(
+                Say(
+                    p["key"],
+                    dict(p.get("params", {})),
+                    tuple((str(t), str(v)) for t, v in p.get("choices", [])),
+                )
+                for p in data
+            )
+        )
 
 
 def say(key: str, **params: str) -> OutboundMessage:
@@ -126,10 +147,12 @@ class Turn:
 
 @dataclass(frozen=True)
 class Context:
-    """What a dialog may know of the world: the time (in the user's zone) and the rules."""
+    """What a dialog may know of the world: the time (in the user's zone) and, read-only,
+    what the other dialogs of this conversation hold (the profile shows the registration)."""
 
     now: datetime
+    dialogs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
-    def today(self) -> Any:
+    def today(self) -> date:
         return self.now.date()

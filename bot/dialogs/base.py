@@ -23,6 +23,9 @@ class Dialog(Protocol):
     def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Go back one step so the user can change their last answer."""
 
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """BATAL: drop what is in progress; ``Turn.data`` is what is kept (may be empty)."""
+
     def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Say the current step's question again (after help, a sticker...)."""
 

@@ -42,6 +42,9 @@ class ConsentDialog:
     def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return self.reprompt(ctx, data)
 
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self.reprompt(ctx, data)
+
     def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         """Setuju / Tidak setuju / show the notice again."""
         if inp.choice == "consent:agree" or inp.intent == "affirm":

@@ -23,6 +23,9 @@ class DeleteDataDialog:
     def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return Turn({}, (say("utter_delete_cancelled"),), done=True)
 
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self.back(ctx, data)
+
     def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         """Yes deletes; no keeps everything."""
         if inp.choice == "delete:yes" or inp.intent == "affirm":

@@ -159,6 +159,10 @@ class EligibilityDialog:
             return self._advance(ctx, {}, Say("utter_eligibility_intro"))
         return self._advance(ctx, answers, Say("utter_eligibility_resume"))
 
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """BATAL discards the answers: the next check starts afresh."""
+        return Turn({}, (say("utter_cancelled"),), done=True)
+
     def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Repeat the current question (or the result menu)."""
         step = data.get("step")

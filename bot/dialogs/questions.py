@@ -12,9 +12,16 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bot.core.types import Input
-from bot.rules.parsing import ParseError, parse_date, parse_month_count, parse_rupiah
+from bot.rules.parsing import (
+    ParseError,
+    parse_date,
+    parse_month_count,
+    parse_rupiah,
+    parse_text,
+    parse_year,
+)
 
-Kind = Literal["choice", "date", "months", "rupiah"]
+Kind = Literal["choice", "date", "months", "rupiah", "text", "year"]
 UNKNOWN = "unknown"
 INTENT_VALUES = {"affirm": "yes", "deny": "no", "dont_know": UNKNOWN}
 
@@ -29,7 +36,9 @@ class Question:
     unknown: bool = False  # offers "Tidak tahu"
     days_back: int = 365 * 30  # dates: how far in the past an answer may lie
     days_ahead: int = 0  # dates: how far in the future
-    maximum: int = 0  # months / rupiah: the largest sensible answer
+    maximum: int = 0  # months / rupiah: the largest sensible answer; text: the longest
+    years_back: int = 70  # years: how far back
+    years_ahead: int = 0  # years: how far ahead
 
     @property
     def ask_key(self) -> str:
@@ -76,11 +85,17 @@ def read_answer(q: Question, inp: Input, today: date) -> Value | Problem:
         if isinstance(parsed_date, ParseError):
             return _problem(f"utter_invalid_date_{parsed_date.reason}")
         return parsed_date.isoformat()
-    parsed = (
-        parse_month_count(text, maximum=q.maximum)
-        if q.kind == "months"
-        else parse_rupiah(text, maximum=q.maximum)
-    )
+    parsed: int | str | ParseError
+    if q.kind == "months":
+        parsed = parse_month_count(text, maximum=q.maximum)
+    elif q.kind == "rupiah":
+        parsed = parse_rupiah(text, maximum=q.maximum)
+    elif q.kind == "year":
+        parsed = parse_year(
+            text, earliest=today.year - q.years_back, latest=today.year + q.years_ahead
+        )
+    else:
+        parsed = parse_text(text, longest=q.maximum or 100)
     if isinstance(parsed, ParseError):
         return _problem(f"utter_invalid_{q.kind}_{parsed.reason}", maximum=str(q.maximum))
     return parsed

@@ -155,6 +155,25 @@ def parse_rupiah(text: str, *, maximum: int = 1_000_000_000) -> int | ParseError
     return amount
 
 
+def parse_year(text: str, *, earliest: int, latest: int) -> int | ParseError:
+    """A year as typed: "2019", "th 2019", "tahun 2019"."""
+    cleaned = re.sub(r"^(tahun|thn|th)\.?\s*", "", text.strip().lower())
+    if not re.fullmatch(r"\d{4}", cleaned):
+        return ParseError("format")
+    year = int(cleaned)
+    return year if earliest <= year <= latest else ParseError("range")
+
+
+def parse_text(text: str, *, longest: int = 100) -> str | ParseError:
+    """A short free answer (a name, a school): trimmed, with at least two letters."""
+    cleaned = " ".join(text.split())
+    if sum(ch.isalpha() for ch in cleaned) < 2:
+        return ParseError("format")
+    if len(cleaned) > longest:
+        return ParseError("range")
+    return cleaned
+
+
 def format_rupiah(amount: int) -> str:
     """Rp3.000.000 — the way amounts are written in Indonesia."""
     return "Rp" + f"{amount:,}".replace(",", ".")

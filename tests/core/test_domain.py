@@ -21,11 +21,12 @@ import yaml
 from pykwalify.core import Core
 from pykwalify.errors import SchemaError
 
+from bot.app import build_router
 from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import NAV_KEY, PLAIN_CHANNELS, Domain
 from bot.core.plaintext import FOOTER_KEY, render_plain
 from bot.core.types import Input, OutboundMessage, Say
-from bot.dialogs.delete import DeleteDataDialog
+from bot.dialogs import jobseeker
 from bot.dialogs.eligibility import (
     QUESTIONS,
     WAGE,
@@ -37,6 +38,7 @@ from bot.dialogs.eligibility import (
 from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "rasa-schemas"
@@ -233,6 +235,8 @@ PATTERNS = (
     "utter_invalid_date_{}",
     "utter_invalid_{}_{}",
     "utter_cmd_{}",
+    "utter_ask_js_{}",
+    "utter_not_found_{}",
 )
 
 
@@ -388,6 +392,8 @@ def enumerated_keys() -> dict[str, frozenset[str]]:
             k for k in problem_keys if re.fullmatch(r"utter_invalid_(months|rupiah)_\w+", k)
         ),
         "utter_cmd_{}": frozenset(f"utter_cmd_{c}" for c in COMMANDS),
+        "utter_ask_js_{}": frozenset(f"utter_ask_js_{step}" for step in jobseeker.ASKED_BY_NAME),
+        "utter_not_found_{}": frozenset(f"utter_not_found_{step}" for step in jobseeker.PICK_STEPS),
     }
 
 
@@ -448,7 +454,7 @@ def test_no_response_is_unused(domain: Domain) -> None:
 def test_every_button_payload_is_understood(domain: Domain) -> None:
     """``/intent`` is a navigation intent, ``menu:x`` a dialog or one, ``slot:value`` a
     question's answer (checked above); any other payload is a literal the code compares."""
-    dialogs = {EligibilityDialog.name, DeleteDataDialog.name}
+    dialogs = set(build_router(Settings()).dialogs)
     slots = {q.slot for q in (*QUESTIONS, WAGE)}
     literals = {
         node.value
@@ -469,7 +475,12 @@ def test_every_button_payload_is_understood(domain: Domain) -> None:
                 elif payload.split(":", 1)[0] in slots:
                     ok = payload in {p for q in QUESTIONS for p in q.payloads()}
                 else:
-                    ok = payload in literals
+                    # A literal the code compares, or "<prefix>:<value>" read in two halves
+                    # (a value may be a {placeholder} filled at render time).
+                    prefix, _, value = payload.partition(":")
+                    ok = payload in literals or (
+                        prefix in literals and (value in literals or "{" in value)
+                    )
                 if not ok:
                     problems_found.append(f"{key}: {payload}")
     assert problems_found == []

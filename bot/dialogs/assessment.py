@@ -1,0 +1,235 @@
+"""Asesmen diri (Pedoman 3.4): 1–3 previous jobs, exactly 3 desired jobs, the interest
+inventory, then the three best-matching job groups. Diagram: assessment.mmd.
+
+Data: ``{"step", "previous": [titles], "desired": [titles], "offered": [titles],
+"answers": {item: 1-5}, "results": [...]}``. An attempt in progress survives MENU and
+restarts; BATAL drops it but keeps earlier results; a retake adds a new result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
+from bot.knowledge.catalog import catalog
+from bot.knowledge.scoring import interest_scores, match_groups
+from bot.knowledge.search import occupations
+
+PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE = "previous", "previous_pick", "previous_more"
+DESIRED, DESIRED_PICK = "desired", "desired_pick"
+ITEMS, RESULT = "items", "result"
+MAX_PREVIOUS, DESIRED_COUNT = 3, 3
+IN_PROGRESS = (PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE, DESIRED, DESIRED_PICK, ITEMS)
+
+
+def _fresh(results: list[Any]) -> dict[str, Any]:
+    return {"step": PREVIOUS, "previous": [], "desired": [], "offered": [], "answers": {},
+            "results": results}  # fmt: skip
+
+
+class AssessmentDialog:
+    """Asesmen diri: jobs, interests, result."""
+
+    name = "assessment"
+
+    # -- prompts ----------------------------------------------------------------------
+    def _prompt(self, data: dict[str, Any]) -> OutboundMessage:
+        step = data["step"]
+        if step in (PREVIOUS, PREVIOUS_PICK):
+            return say("utter_ask_previous_job", n=str(len(data["previous"]) + 1))
+        if step == PREVIOUS_MORE:
+            return say("utter_ask_previous_more", count=str(len(data["previous"])))
+        if step in (DESIRED, DESIRED_PICK):
+            return say("utter_ask_desired_job", n=str(len(data["desired"]) + 1))
+        if step == ITEMS:
+            return self._item_prompt(data)
+        return self._result(data["results"][-1]) if data.get("results") else say("utter_menu")
+
+    def _item_prompt(self, data: dict[str, Any]) -> OutboundMessage:
+        items = catalog().items
+        index = next(i for i, item in enumerate(items) if item.id not in data["answers"])
+        item = items[index]
+        return say(
+            "utter_ask_inventory_item",
+            n=str(index + 1), total=str(len(items)), item=item.text, item_id=item.id,
+        )  # fmt: skip
+
+    def _result(self, result: dict[str, Any]) -> OutboundMessage:
+        groups = catalog().groups
+        lines = [Say("utter_assessment_result")]
+        for rank, match in enumerate(result["groups"], 1):
+            group = groups[match["code"]]
+            lines.append(
+                Say(
+                    "utter_assessment_result_line",
+                    {
+                        "rank": str(rank),
+                        "name": group.name,
+                        "percent": str(match["percent"]),
+                        "explanation": group.explanation,
+                    },
+                )
+            )
+        lines.append(Say("utter_assessment_next"))
+        return combine(*lines)
+
+    # -- protocol ---------------------------------------------------------------------
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Continue an attempt in progress, or begin one (a retake keeps earlier results)."""
+        if data.get("step") in IN_PROGRESS:
+            return Turn(data, (combine(Say("utter_assessment_resume"), *self._prompt(data).parts),))
+        results = list(data.get("results") or [])
+        fresh = _fresh(results)
+        intro = "utter_assessment_intro_again" if results else "utter_assessment_intro"
+        return Turn(fresh, (say(intro), self._prompt(fresh)))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return Turn(data, (self._prompt(data),))
+
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Drop the attempt in progress; earlier results stay."""
+        results = list(data.get("results") or [])
+        kept = {"step": RESULT, "results": results} if results else {}
+        return Turn(kept, (say("utter_assessment_cancelled"),), done=True)
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Undo the last answer: the last item, the last desired or previous job."""
+        d = {**data, "offered": []}
+        step = d["step"]
+        if step == ITEMS and d["answers"]:
+            answered = [i.id for i in catalog().items if i.id in d["answers"]]
+            d["answers"] = {k: v for k, v in d["answers"].items() if k != answered[-1]}
+        elif step in (ITEMS, DESIRED, DESIRED_PICK) and d["desired"]:
+            d["desired"] = d["desired"][:-1]
+            d["step"] = DESIRED
+        elif step in (ITEMS, DESIRED, DESIRED_PICK, PREVIOUS_MORE) and d["previous"]:
+            d["previous"] = d["previous"][:-1]
+            d["step"] = PREVIOUS
+        elif step == PREVIOUS_PICK:
+            d["step"] = PREVIOUS
+        elif step == RESULT or not d["previous"]:
+            return Turn(data, (combine(Say("utter_back_at_start"), *self._prompt(data).parts),))
+        return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        step = data.get("step")
+        if step in (PREVIOUS, PREVIOUS_PICK):
+            return self._job(data, inp, "previous", PREVIOUS)
+        if step in (DESIRED, DESIRED_PICK):
+            return self._job(data, inp, "desired", DESIRED)
+        if step == PREVIOUS_MORE:
+            return self._more(data, inp)
+        if step == ITEMS:
+            return self._item(ctx, data, inp)
+        return self._after(ctx, data, inp)
+
+    # -- steps ------------------------------------------------------------------------
+    def _job(self, data: dict[str, Any], inp: Input, field: str, step: str) -> Turn:
+        picked = read_pick(occupations(), inp, list(data.get("offered") or []))
+        if isinstance(picked, Offer):
+            d = {**data, "offered": picked.keys, "step": f"{step}_pick"}
+            return Turn(d, (combine(picked.say),))
+        if isinstance(picked, Retype):
+            d = {**data, "offered": [], "step": step}
+            return Turn(d, (self._prompt(d),))
+        if isinstance(picked, NotFound):
+            return Turn(
+                data, (combine(Say("utter_occupation_not_found"), *self._prompt(data).parts),)
+            )
+        if not isinstance(picked, Chosen):
+            return Turn(data, (combine(Say(picked.key), *self._prompt(data).parts),))
+        if picked.key in data[field]:
+            problem = Say("utter_occupation_duplicate", {"title": picked.name})
+            d = {**data, "offered": [], "step": step}
+            return Turn(d, (combine(problem, *self._prompt(d).parts),))
+        jobs = [*data[field], picked.key]
+        d = {**data, field: jobs, "offered": []}
+        noted = Say("utter_occupation_noted", {"title": picked.name})
+        if field == "previous":
+            d["step"] = PREVIOUS_MORE if len(jobs) < MAX_PREVIOUS else DESIRED
+        else:
+            d["step"] = DESIRED if len(jobs) < DESIRED_COUNT else ITEMS
+        if d["step"] == ITEMS:
+            return Turn(d, (combine(noted, Say("utter_inventory_intro")), self._prompt(d)))
+        return Turn(d, (combine(noted, *self._prompt(d).parts),))
+
+    def _more(self, data: dict[str, Any], inp: Input) -> Turn:
+        if inp.choice == "previous:more" or (inp.intent == "affirm" and not inp.choice):
+            d = {**data, "step": PREVIOUS}
+        elif inp.choice == "previous:done" or inp.intent == "deny":
+            d = {**data, "step": DESIRED}
+        elif inp.text and not inp.choice:  # typed another job straight away
+            return self._job({**data, "step": PREVIOUS}, inp, "previous", PREVIOUS)
+        else:
+            return Turn(
+                data, (combine(Say("utter_invalid_stale_button"), *self._prompt(data).parts),)
+            )
+        return Turn(d, (self._prompt(d),))
+
+    def _item(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        items = catalog().items
+        current = next(i for i in items if i.id not in data["answers"])
+        value: int | None = None
+        if inp.choice:
+            prefix, item_id, answer = [*inp.choice.split(":"), "", ""][:3]
+            if prefix == "inv" and item_id == current.id and answer.isdigit():
+                value = int(answer)
+        elif inp.text.strip().isdigit():
+            value = int(inp.text.strip())
+        if value is None or not 1 <= value <= len(catalog().scale):
+            problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_inventory"
+            return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
+        answers = {**data["answers"], current.id: value}
+        d = {**data, "answers": answers}
+        if len(answers) < len(items):
+            return Turn(d, (self._prompt(d),))
+        return self._finish(ctx, d)
+
+    def _finish(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        cat = catalog()
+        scores = interest_scores(data["answers"], cat)
+        isco = {o.title: o.isco for o in cat.occupations}
+        groups = match_groups(
+            scores,
+            [isco[t] for t in data["previous"] if t in isco],
+            [isco[t] for t in data["desired"] if t in isco],
+            cat,
+        )
+        result = {
+            "at": ctx.now.isoformat(timespec="seconds"),
+            "previous": data["previous"],
+            "desired": data["desired"],
+            "scores": {t: round(v, 3) for t, v in scores.items()},
+            "groups": [{"code": g.code, "percent": g.percent} for g in groups],
+        }
+        results = [*data.get("results", []), result]
+        return Turn({"step": RESULT, "results": results}, (self._result(result),))
+
+    def _after(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        if inp.choice == "assessment:vacancies" and data.get("results"):
+            names = [catalog().groups[g["code"]].name for g in data["results"][-1]["groups"]]
+            return Turn(
+                data,
+                (say("utter_assessment_vacancies", groups=", ".join(names)), self._prompt(data)),
+            )
+        if inp.choice == "assessment:retake":
+            return self.start(ctx, {"results": data.get("results") or []})
+        problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
+        return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
+
+    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        lines: list[tuple[str, dict[str, str]]] = []
+        if data.get("previous"):
+            lines.append(("utter_data_previous_jobs", {"value": ", ".join(data["previous"])}))
+        if data.get("desired"):
+            lines.append(("utter_data_desired_jobs", {"value": ", ".join(data["desired"])}))
+        if data.get("answers"):
+            lines.append(("utter_data_inventory_answers", {"count": str(len(data["answers"]))}))
+        results = data.get("results") or []
+        if results:
+            top = catalog().groups[results[-1]["groups"][0]["code"]].name
+            lines.append(
+                ("utter_data_assessment_results", {"count": str(len(results)), "top": top})
+            )
+        return lines

@@ -1,0 +1,195 @@
+"""Daftar pencari kerja (Pedoman 3.5 steps 1–5): desired job, status Ter-PHK, where to work
+(a province and regency/city in Indonesia, or a country abroad), physical condition.
+Diagram: jobseeker.mmd.
+
+Data: ``{"step", "draft": {...}, "offered": [...], "registration": {...}}``; the saved
+registration is only replaced when an edited draft is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
+from bot.knowledge.catalog import catalog
+from bot.knowledge.search import (
+    SURE,
+    Matcher,
+    countries,
+    occupations,
+    provinces,
+    regencies,
+    regencies_in,
+)
+
+JOB, STATUS, WHERE, PROVINCE, REGENCY, COUNTRY, CONDITION, CONFIRM, SAVED = (
+    "job", "status", "where", "province", "regency", "country", "condition", "confirm", "saved"
+)  # fmt: skip
+# UU 8/2016 Pasal 4 ayat (1): physical, intellectual, mental, sensory; "double/multiple"
+# (ayat 2) and "rather not say" so nobody has to disclose health data to register.
+CONDITIONS = ("none", "physical", "intellectual", "mental", "sensory", "multiple", "undisclosed")
+PICK_STEPS = {JOB, PROVINCE, REGENCY, COUNTRY}
+ASKED_BY_NAME = (JOB, STATUS, WHERE, PROVINCE, COUNTRY, CONDITION)  # utter_ask_js_<step>
+
+
+class JobSeekerDialog:
+    """Register as a job seeker, or change the registration."""
+
+    name = "jobseeker"
+
+    def _matcher(self, data: dict[str, Any]) -> Matcher:
+        step = data["step"]
+        if step == JOB:
+            return occupations()
+        if step == PROVINCE:
+            return provinces()
+        if step == REGENCY:
+            return regencies_in(data["draft"]["province"])
+        return countries()
+
+    def _prompt(self, data: dict[str, Any]) -> OutboundMessage:
+        step = data["step"]
+        if step == SAVED:
+            return combine(*self.registration_lines(data), Say("utter_jobseeker_saved_menu"))
+        if step == REGENCY:
+            province = catalog().province(data["draft"]["province"])
+            return say("utter_ask_js_regency", province=province.name if province else "")
+        if step == CONFIRM:
+            draft = {**data, "registration": data["draft"]}
+            return combine(Say("utter_jobseeker_review"), *self.registration_lines(draft),
+                           Say("utter_ask_js_confirm"))  # fmt: skip
+        return say(f"utter_ask_js_{step}")
+
+    def registration_lines(self, data: dict[str, Any]) -> list[Say]:
+        """The registration in words, for the review, the profile and DATA."""
+        reg = data.get("registration") or {}
+        if not reg:
+            return []
+        cat = catalog()
+        if reg.get("country"):
+            country = cat.country(reg["country"])
+            where = country.name if country else reg["country"]
+        else:
+            regency = cat.regency(reg.get("regency", ""))
+            where = f"{regency.name}, {regency.province}" if regency else ""
+        return [
+            Say("utter_js_line_job", {"value": reg.get("job", "")}),
+            Say("utter_js_line_status"),
+            Say("utter_js_line_where", {"value": where}),
+            Say("utter_js_line_condition", {"value": f"choice:condition:{reg.get('condition')}"}),
+        ]
+
+    # -- protocol ---------------------------------------------------------------------
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Show the saved registration, continue a draft, or begin."""
+        step = data.get("step")
+        if step and step != SAVED:
+            return Turn(data, (combine(Say("utter_jobseeker_resume"), *self._prompt(data).parts),))
+        if data.get("registration"):
+            d = {"step": SAVED, "registration": data["registration"]}
+            return Turn(d, (self._prompt(d),))
+        d = {"step": JOB, "draft": {}, "offered": []}
+        return Turn(d, (say("utter_jobseeker_intro"), self._prompt(d)))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return Turn(data, (self._prompt(data),))
+
+    def cancel(
+        self, ctx: Context, data: dict[str, Any], key: str = "utter_jobseeker_cancelled"
+    ) -> Turn:
+        """Drop the draft; a saved registration stays."""
+        saved = data.get("registration")
+        kept = {"step": SAVED, "registration": saved} if saved else {}
+        return Turn(kept, (say(key),), done=True)
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        order = [JOB, STATUS, WHERE, PROVINCE, REGENCY, CONDITION, CONFIRM]
+        step = data.get("step")
+        if step == COUNTRY:
+            previous = WHERE
+        elif step == CONDITION and data["draft"].get("country"):
+            previous = COUNTRY
+        elif step in order and order.index(step) > 0:
+            previous = order[order.index(step) - 1]
+        else:
+            return Turn(data, (combine(Say("utter_back_at_start"), *self._prompt(data).parts),))
+        d = {**data, "step": previous, "offered": []}
+        return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        step = data.get("step")
+        if step in PICK_STEPS:
+            return self._pick(data, inp)
+        answer = inp.choice.partition(":")[2] if inp.choice else ""
+        prefix = inp.choice.partition(":")[0] if inp.choice else ""
+        if step == STATUS:
+            if inp.choice == "status:phk" or inp.intent == "affirm":
+                return self._next(data, WHERE)
+            if inp.choice == "status:other" or inp.intent == "deny":
+                return self.cancel(ctx, data, "utter_jobseeker_not_phk")
+        elif step == WHERE and prefix == "where":
+            if answer == "id":
+                return self._next(data, PROVINCE)
+            if answer == "abroad":
+                return self._next(data, COUNTRY)
+        elif step == CONDITION and prefix == "condition" and answer in CONDITIONS:
+            draft = {**data["draft"], "condition": answer}
+            return self._next({**data, "draft": draft}, CONFIRM)
+        elif step == CONFIRM and (inp.choice == "js:save" or inp.intent == "affirm"):
+            saved = {**data["draft"], "status": "ter_phk"}
+            saved["saved_at"] = ctx.now.isoformat(timespec="seconds")
+            d = {"step": SAVED, "registration": saved}
+            return Turn(d, (say("utter_jobseeker_saved"), self._prompt(d)))
+        elif step == CONFIRM and inp.choice == "js:edit":
+            return self._next({**data, "draft": {}}, JOB)
+        elif step == SAVED and inp.choice == "js:edit":
+            edit: dict[str, Any] = {"step": JOB, "draft": {}, "offered": []}
+            edit["registration"] = data.get("registration") or {}
+            return Turn(edit, (self._prompt(edit),))
+        problem = "utter_invalid_media" if inp.media else (
+            "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
+        )  # fmt: skip
+        return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
+
+    def _next(self, data: dict[str, Any], step: str, *before: Say) -> Turn:
+        d = {**data, "step": step, "offered": []}
+        return Turn(d, (combine(*before, *self._prompt(d).parts),))
+
+    def _pick(self, data: dict[str, Any], inp: Input) -> Turn:
+        step = data["step"]
+        picked = read_pick(self._matcher(data), inp, list(data.get("offered") or []))
+        if step == PROVINCE and isinstance(picked, NotFound):
+            # A regency or city typed where the province was asked: take both at once.
+            city = regencies().search(inp.text, limit=1)
+            if city and city[0].score >= SURE:
+                draft = {**data["draft"], "province": city[0].key[:2], "regency": city[0].key}
+                draft.pop("country", None)
+                noted = Say("utter_occupation_noted", {"title": city[0].name})
+                return self._next({**data, "draft": draft}, CONDITION, noted)
+        if isinstance(picked, Offer):
+            return Turn({**data, "offered": picked.keys}, (combine(picked.say),))
+        if isinstance(picked, Retype):
+            return self._next(data, step)
+        if isinstance(picked, NotFound):
+            return Turn(data, (combine(Say(f"utter_not_found_{step}"), *self._prompt(data).parts),))
+        if not isinstance(picked, Chosen):
+            return Turn(data, (combine(Say(picked.key), *self._prompt(data).parts),))
+        draft = dict(data["draft"])
+        noted = Say("utter_occupation_noted", {"title": picked.name})
+        if step == JOB:
+            draft["job"] = picked.key
+            return self._next({**data, "draft": draft}, STATUS, noted)
+        if step == PROVINCE:
+            draft.pop("country", None)
+            draft["province"] = picked.key
+            return self._next({**data, "draft": draft}, REGENCY, noted)
+        if step == REGENCY:
+            draft["regency"] = picked.key
+            return self._next({**data, "draft": draft}, CONDITION, noted)
+        draft = {k: v for k, v in draft.items() if k not in ("province", "regency")}
+        draft["country"] = picked.key
+        return self._next({**data, "draft": draft}, CONDITION, noted)
+
+    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        return [(s.key, dict(s.params)) for s in self.registration_lines(data)]
