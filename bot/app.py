@@ -15,6 +15,7 @@ from bot.dialogs.consent import ConsentDialog
 from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
+from bot.dialogs.profile import ProfileDialog
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, migrate
 from nlu.interpreter import default_interpreter
@@ -25,6 +26,7 @@ def build_router(settings: Settings) -> Router:
         EligibilityDialog(settings.rules),
         AssessmentDialog(),
         JobSeekerDialog(),
+        ProfileDialog(),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)

@@ -52,9 +52,11 @@ def event_from_message(message: Message, update_id: int | None) -> InboundEvent:
     if text is not None:
         kind = EventKind.START if text.split("@")[0].split()[0] == "/start" else EventKind.TEXT
         return InboundEvent(CHANNEL, sender, kind, text=text, event_id=event_id)
+    photo = message.photo[-1].file_id if message.photo else ""  # the largest size
     return InboundEvent(
-        CHANNEL, sender, EventKind.MEDIA, media=str(message.content_type), event_id=event_id
-    )
+        CHANNEL, sender, EventKind.MEDIA, media=str(message.content_type), attachment=photo,
+        event_id=event_id,
+    )  # fmt: skip
 
 
 def event_from_callback(query: CallbackQuery, update_id: int | None) -> InboundEvent | None:

@@ -175,7 +175,7 @@ class Engine:
         if event.kind is EventKind.START:
             return Input(intent="start")
         if event.kind is EventKind.MEDIA:
-            return Input(media=event.media or "other")
+            return Input(media=event.media or "other", attachment=event.attachment)
         if event.kind is EventKind.CHOICE:
             if event.payload.startswith("/"):
                 return Input(intent=event.payload[1:])

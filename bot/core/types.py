@@ -30,6 +30,7 @@ class InboundEvent:
     text: str = ""
     payload: str = ""
     media: str = ""
+    attachment: str = ""  # the channel's reference to a photo (Telegram file_id), never bytes
     event_id: str | None = None  # the channel's id for redelivery detection (update_id)
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
@@ -104,6 +105,7 @@ class Input:
     choice: str | None = None
     intent: str | None = None
     media: str = ""
+    attachment: str = ""
 
 
 # Effects: what a dialog asks the engine to do besides replying.

@@ -26,7 +26,7 @@ from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import NAV_KEY, PLAIN_CHANNELS, Domain
 from bot.core.plaintext import FOOTER_KEY, render_plain
 from bot.core.types import Input, OutboundMessage, Say
-from bot.dialogs import jobseeker
+from bot.dialogs import jobseeker, profile
 from bot.dialogs.eligibility import (
     QUESTIONS,
     WAGE,
@@ -224,6 +224,7 @@ def _module_constant(file: Path, name: str) -> Any:
 
 
 COMMANDS: tuple[str, ...] = _module_constant(TELEGRAM_SOURCE, "COMMANDS")
+PROFILE_FIELDS = tuple(q for s in profile.SECTIONS for q in s.fields)
 # The f-string response keys in bot/, each field written as {}: enumerated_keys() lists the
 # keys of each from the code's real value sets.
 PATTERNS = (
@@ -237,6 +238,8 @@ PATTERNS = (
     "utter_cmd_{}",
     "utter_ask_js_{}",
     "utter_not_found_{}",
+    "utter_profile_line_{}",
+    "utter_profile_entry_{}",
 )
 
 
@@ -349,13 +352,15 @@ BAD_INPUTS = (
     Input(text="99"),  # months out of range
     Input(text="0"),  # rupiah out of range
     Input(text="2000000000"),  # rupiah out of range
+    Input(text="x" * 300),  # text too long
+    Input(text="1850"),  # year out of range
 )
 
 
 @cache
 def reprompt_problems() -> tuple[Problem, ...]:
     found: dict[str, Problem] = {}
-    for q in (*QUESTIONS, WAGE):
+    for q in (*QUESTIONS, WAGE, *PROFILE_FIELDS):
         for inp in BAD_INPUTS:
             answer = read_answer(q, inp, TODAY)
             if isinstance(answer, Problem):
@@ -371,6 +376,10 @@ def summary_lines() -> tuple[Say, ...]:
     for pick in (0, -1):
         answers = {q.slot: answer_values(q)[pick] for q in QUESTIONS}
         lines.extend(Say(key, params) for key, params in dialog.summary({"answers": answers}))
+    personal = {"pf_full_name": "Budi", "pf_birth_date": "1990-08-17", "pf_gender": "male",
+                "pf_domicile": "3275"}  # fmt: skip
+    sections = {"personal": personal, "photo": {"pf_photo": "file"}}
+    lines.extend(Say(k, p) for k, p in profile.ProfileDialog().summary({"sections": sections}))
     return tuple(lines)
 
 
@@ -380,7 +389,7 @@ def enumerated_keys() -> dict[str, frozenset[str]]:
     emitted, _, _ = verdict_enumeration()
     problem_keys = {p.key for p in reprompt_problems()}
     return {
-        "utter_ask_{}": frozenset(q.ask_key for q in (*QUESTIONS, WAGE)),
+        "utter_ask_{}": frozenset(q.ask_key for q in (*QUESTIONS, WAGE, *PROFILE_FIELDS)),
         "utter_verdict_{}": frozenset(f"utter_verdict_{v}" for v in Verdict),
         "utter_next_{}": frozenset(f"utter_next_{v}" for v in Verdict),
         "utter_cond_{}_{}": frozenset(k for k in emitted if k.startswith("utter_cond_")),
@@ -394,6 +403,12 @@ def enumerated_keys() -> dict[str, frozenset[str]]:
         "utter_cmd_{}": frozenset(f"utter_cmd_{c}" for c in COMMANDS),
         "utter_ask_js_{}": frozenset(f"utter_ask_js_{step}" for step in jobseeker.ASKED_BY_NAME),
         "utter_not_found_{}": frozenset(f"utter_not_found_{step}" for step in jobseeker.PICK_STEPS),
+        "utter_profile_line_{}": frozenset(
+            {"utter_profile_line_done", "utter_profile_line_missing"}
+        ),
+        "utter_profile_entry_{}": frozenset(
+            f"utter_profile_entry_{s.id}" for s in profile.SECTIONS if s.repeating
+        ),
     }
 
 

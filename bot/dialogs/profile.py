@@ -1,0 +1,399 @@
+"""Profil / Resume (Pedoman 3.3 steps 5–6): nine sections filled in any order, repeating
+entries added, changed and removed, and a dashboard of what is complete and what is missing.
+Diagram: profile.mmd.
+
+Data: ``{"sections": {...}, "step", "section", "index", "field", "draft", "offered"}``.
+A section is saved only when its last field is answered; BATAL drops the draft only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
+from bot.dialogs.questions import Problem, Question, read_answer
+from bot.knowledge.catalog import catalog
+from bot.knowledge.search import regencies
+from bot.rules.parsing import format_date
+
+HOME, SECTION, FIELD, ENTRY, CONFIRM_DELETE = "home", "section", "field", "entry", "delete"
+KEEP = "pf:keep"
+MAX_ENTRIES = 10
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    fields: tuple[Question, ...]
+    repeating: bool
+    label: tuple[str, ...] = ()  # text fields naming an entry on its button
+
+
+def _text(slot: str, longest: int = 100, *options: str) -> Question:
+    return Question(slot, "text", options, maximum=longest)
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("photo", (Question("pf_photo", "choice"),), repeating=False),
+    Section(
+        "personal",
+        (
+            _text("pf_full_name"),
+            Question("pf_birth_date", "date", days_back=365 * 80, days_ahead=-365 * 15),
+            Question("pf_gender", "choice", ("male", "female", "undisclosed")),
+            Question("pf_domicile", "choice"),  # a regency or city, typed and matched
+        ),
+        repeating=False,
+    ),
+    Section(
+        "education",
+        (
+            Question(
+                "pf_edu_level", "choice", ("sd", "smp", "sma", "smk", "diploma", "s1", "s2", "s3")
+            ),
+            _text("pf_edu_school"),
+            _text("pf_edu_major", 100, "none"),
+            Question("pf_edu_year", "year", years_back=70, years_ahead=6),
+        ),
+        repeating=True,
+        label=("pf_edu_school",),
+    ),
+    Section(
+        "experience",
+        (
+            _text("pf_exp_position"),
+            _text("pf_exp_company"),
+            Question("pf_exp_start", "year", years_back=60),
+            Question("pf_exp_end", "year", years_back=60),
+        ),
+        repeating=True,
+        label=("pf_exp_position", "pf_exp_company"),
+    ),
+    Section(
+        "training",
+        (_text("pf_trn_name"), _text("pf_trn_organizer"), Question("pf_trn_year", "year")),
+        repeating=True,
+        label=("pf_trn_name",),
+    ),
+    Section(
+        "certification",
+        (_text("pf_cert_name"), _text("pf_cert_issuer"), Question("pf_cert_year", "year")),
+        repeating=True,
+        label=("pf_cert_name",),
+    ),
+    Section(
+        "achievement",
+        (_text("pf_ach_title", 200), Question("pf_ach_year", "year")),
+        repeating=True,
+        label=("pf_ach_title",),
+    ),
+    Section(
+        "language",
+        (
+            _text("pf_lang_name", 50),
+            Question("pf_lang_level", "choice", ("basic", "intermediate", "fluent")),
+        ),
+        repeating=True,
+        label=("pf_lang_name",),
+    ),
+    Section("skill", (_text("pf_skill_name", 80),), repeating=True, label=("pf_skill_name",)),
+)
+BY_ID = {s.id: s for s in SECTIONS}
+PICKED_FIELDS = {"pf_domicile"}
+
+
+def is_complete(section: Section, value: Any) -> bool:
+    """A single section needs every field; a repeating one at least one entry."""
+    if section.repeating:
+        return bool(value)
+    return bool(value) and all(q.slot in value for q in section.fields)
+
+
+def completeness(sections: dict[str, Any]) -> tuple[int, list[str], list[str]]:
+    """Overall percentage (half up), complete and missing section ids (Pedoman 3.3 step 6)."""
+    done = [s.id for s in SECTIONS if is_complete(s, sections.get(s.id))]
+    missing = [s.id for s in SECTIONS if s.id not in done]
+    return (200 * len(done) + len(SECTIONS)) // (2 * len(SECTIONS)), done, missing
+
+
+def shown(q: Question, value: Any) -> str:
+    """A stored value as it is shown: a button's words, a date as people write it."""
+    if q.slot == "pf_domicile":
+        region = catalog().regency(str(value))
+        return f"{region.name}, {region.province}" if region else str(value)
+    if q.kind == "choice" or (q.options and value in q.options):
+        return f"choice:{q.slot}:{value}"
+    if q.kind == "date":
+        return format_date(date.fromisoformat(str(value)))
+    return str(value)
+
+
+class ProfileDialog:
+    """Resume: a dashboard, then one section at a time."""
+
+    name = "profile"
+
+    # -- prompts ----------------------------------------------------------------------
+    def _home(self, ctx: Context, data: dict[str, Any]) -> OutboundMessage:
+        sections = data.get("sections") or {}
+        percent, done, missing = completeness(sections)
+        lines = [Say("utter_profile_dashboard", {"percent": str(percent)})]
+        for s in SECTIONS:
+            status = "done" if s.id in done else "missing"
+            lines.append(Say(f"utter_profile_line_{status}", {"section": f"choice:profile:{s.id}"}))
+        registration = (ctx.dialogs.get("jobseeker") or {}).get("registration")
+        if registration:
+            from bot.dialogs.jobseeker import JobSeekerDialog  # the lines, not the dialog
+
+            lines.append(Say("utter_profile_jobseeker"))
+            lines.extend(JobSeekerDialog().registration_lines({"registration": registration}))
+        else:
+            lines.append(Say("utter_profile_no_jobseeker"))
+        lines.append(Say("utter_profile_missing" if missing else "utter_profile_all_done"))
+        lines.append(Say("utter_profile_menu"))
+        return combine(*lines)
+
+    def _section(self, data: dict[str, Any]) -> OutboundMessage:
+        section = BY_ID[data["section"]]
+        entries = (data.get("sections") or {}).get(section.id) or []
+        lines = [Say("utter_profile_section", {"section": f"choice:profile:{section.id}"})]
+        lines += [self._entry_line(section, e) for e in entries]
+        choices = tuple(
+            (self._entry_title(section, e, i), f"entry:{i}") for i, e in enumerate(entries)
+        )
+        lines.append(Say("utter_profile_section_menu", choices=choices))
+        return combine(*lines)
+
+    def _entry_title(self, section: Section, entry: dict[str, Any], index: int) -> str:
+        return ", ".join(str(entry.get(f, "")) for f in section.label)[:50]
+
+    def _entry_line(self, section: Section, entry: dict[str, Any]) -> Say:
+        params = {q.slot: shown(q, entry[q.slot]) for q in section.fields if q.slot in entry}
+        return Say(f"utter_profile_entry_{section.id}", params)
+
+    def _field(self, data: dict[str, Any]) -> OutboundMessage:
+        section = BY_ID[data["section"]]
+        q = next(f for f in section.fields if f.slot == data["field"])
+        parts = [Say(q.ask_key)]
+        current = (data.get("draft") or {}).get(q.slot)
+        if current is not None and data.get("editing"):
+            parts.append(Say("utter_keep_current", {"current": shown(q, current)}))
+        return combine(*parts)
+
+    def _prompt(self, ctx: Context, data: dict[str, Any]) -> OutboundMessage:
+        step = data.get("step", HOME)
+        if step == FIELD:
+            return self._field(data)
+        if step == SECTION:
+            return self._section(data)
+        if step in (ENTRY, CONFIRM_DELETE):
+            section = BY_ID[data["section"]]
+            entry = data["sections"][section.id][data["index"]]
+            key = "utter_profile_entry_menu" if step == ENTRY else "utter_ask_pf_delete_entry"
+            return combine(self._entry_line(section, entry), Say(key))
+        return self._home(ctx, data)
+
+    def _go(self, ctx: Context, data: dict[str, Any], *before: Say) -> Turn:
+        return Turn(data, (combine(*before, *self._prompt(ctx, data).parts),))
+
+    # -- protocol ---------------------------------------------------------------------
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """The dashboard, or the question left open."""
+        if data.get("step") == FIELD:
+            return self._go(ctx, data, Say("utter_profile_resume"))
+        return self._go(ctx, {"sections": data.get("sections") or {}, "step": HOME})
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._go(ctx, data)
+
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Drop the entry being written; saved sections stay."""
+        sections = data.get("sections") or {}
+        kept = {"sections": sections, "step": HOME} if sections else {}
+        return Turn(kept, (say("utter_profile_cancelled"),), done=True)
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        step = data.get("step", HOME)
+        if step == FIELD:
+            section = BY_ID[data["section"]]
+            slots = [q.slot for q in section.fields]
+            position = slots.index(data["field"])
+            if position > 0:
+                d = {**data, "field": slots[position - 1], "offered": []}
+                return self._go(ctx, d, Say("utter_back_ok"))
+            return self._leave_form(ctx, data)
+        if step in (ENTRY, CONFIRM_DELETE):
+            return self._go(ctx, {**data, "step": SECTION})
+        if step == SECTION:
+            return self._go(ctx, self._at_home(data))
+        return self._go(ctx, data, Say("utter_back_at_start"))
+
+    def _at_home(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {"sections": data.get("sections") or {}, "step": HOME}
+
+    def _leave_form(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        """Out of a form without saving: to the section's list, or home."""
+        section = BY_ID[data["section"]]
+        if section.repeating and (data.get("sections") or {}).get(section.id):
+            d = {"sections": data["sections"], "step": SECTION, "section": section.id}
+            return self._go(ctx, d)
+        return self._go(ctx, self._at_home(data))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        step = data.get("step", HOME)
+        if inp.choice == "profile:home":
+            return self._go(ctx, self._at_home(data))
+        if step == FIELD:
+            return self._answer(ctx, data, inp)
+        if step == SECTION:
+            return self._in_section(ctx, data, inp)
+        if step == ENTRY:
+            return self._in_entry(ctx, data, inp)
+        if step == CONFIRM_DELETE:
+            return self._in_delete(ctx, data, inp)
+        target = inp.choice.removeprefix("profile:") if inp.choice else ""
+        if target in BY_ID:
+            return self._open(ctx, data, target)
+        return self._invalid(ctx, data, inp)
+
+    def _invalid(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        if inp.media:
+            problem = "utter_invalid_media"
+        else:
+            problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
+        return self._go(ctx, data, Say(problem))
+
+    # -- sections and entries ---------------------------------------------------------
+    def _open(self, ctx: Context, data: dict[str, Any], section_id: str) -> Turn:
+        section = BY_ID[section_id]
+        saved = (data.get("sections") or {}).get(section_id)
+        if section.repeating and saved:
+            return self._go(ctx, {**self._at_home(data), "step": SECTION, "section": section_id})
+        draft = dict(saved) if saved and not section.repeating else {}
+        return self._form(ctx, data, section, draft, None)
+
+    def _form(
+        self,
+        ctx: Context,
+        data: dict[str, Any],
+        section: Section,
+        draft: dict[str, Any],
+        index: int | None,
+    ) -> Turn:
+        d = {
+            **self._at_home(data), "step": FIELD, "section": section.id, "index": index,
+            "field": section.fields[0].slot, "draft": draft, "editing": bool(draft),
+            "offered": [],
+        }  # fmt: skip
+        return self._go(ctx, d)
+
+    def _in_section(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        section = BY_ID[data["section"]]
+        entries = data["sections"].get(section.id) or []
+        if inp.choice == "section:add":
+            if len(entries) >= MAX_ENTRIES:
+                return self._go(ctx, data, Say("utter_profile_section_full"))
+            return self._form(ctx, data, section, {}, None)
+        prefix, _, index = (inp.choice or "").partition(":")
+        if prefix == "entry" and index.isdigit() and int(index) < len(entries):
+            return self._go(ctx, {**data, "step": ENTRY, "index": int(index)})
+        return self._invalid(ctx, data, inp)
+
+    def _in_entry(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        section = BY_ID[data["section"]]
+        if inp.choice == "entry:edit":
+            entry = dict(data["sections"][section.id][data["index"]])
+            return self._form(ctx, data, section, entry, data["index"])
+        if inp.choice == "entry:delete":
+            return self._go(ctx, {**data, "step": CONFIRM_DELETE})
+        if inp.choice == "entry:back":
+            return self._go(ctx, {**data, "step": SECTION})
+        return self._invalid(ctx, data, inp)
+
+    def _in_delete(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        section = BY_ID[data["section"]]
+        if inp.choice == "entry:delete_yes" or inp.intent == "affirm":
+            entries = list(data["sections"][section.id])
+            del entries[data["index"]]
+            sections = {**data["sections"], section.id: entries}
+            if not entries:
+                sections.pop(section.id)
+            d = {"sections": sections, "step": SECTION if entries else HOME, "section": section.id}
+            return self._go(ctx, d, Say("utter_profile_entry_deleted"))
+        if inp.choice == "entry:back" or inp.intent == "deny":
+            return self._go(ctx, {**data, "step": SECTION})
+        return self._invalid(ctx, data, inp)
+
+    # -- fields -----------------------------------------------------------------------
+    def _answer(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        section = BY_ID[data["section"]]
+        q = next(f for f in section.fields if f.slot == data["field"])
+        draft = dict(data.get("draft") or {})
+        if inp.choice == KEEP and q.slot in draft:
+            return self._next_field(ctx, data, section, draft)
+        if q.slot == "pf_photo":
+            if inp.media == "photo" and inp.attachment:
+                draft[q.slot] = inp.attachment
+                return self._next_field(ctx, data, section, draft)
+            return self._go(ctx, data, Say("utter_invalid_photo"))
+        if q.slot in PICKED_FIELDS:
+            picked = read_pick(regencies(), inp, list(data.get("offered") or []))
+            if isinstance(picked, Offer):
+                return Turn({**data, "offered": picked.keys}, (combine(picked.say),))
+            if isinstance(picked, Retype):
+                return self._go(ctx, {**data, "offered": []})
+            if isinstance(picked, NotFound):
+                return self._go(ctx, data, Say("utter_not_found_regency_anywhere"))
+            if not isinstance(picked, Chosen):
+                return self._go(ctx, data, Say(picked.key))
+            draft[q.slot] = picked.key
+            return self._next_field(ctx, data, section, draft)
+        answer = read_answer(q, inp, ctx.today)
+        if isinstance(answer, Problem):
+            return self._go(ctx, data, Say(answer.key, answer.params))
+        if q.slot == "pf_exp_end" and isinstance(answer, int) and answer < draft["pf_exp_start"]:
+            return self._go(ctx, data, Say("utter_invalid_exp_end_before_start"))
+        draft[q.slot] = answer
+        return self._next_field(ctx, data, section, draft)
+
+    def _next_field(
+        self, ctx: Context, data: dict[str, Any], section: Section, draft: dict[str, Any]
+    ) -> Turn:
+        slots = [q.slot for q in section.fields]
+        position = slots.index(data["field"])
+        if position + 1 < len(slots):
+            d = {**data, "draft": draft, "field": slots[position + 1], "offered": []}
+            return self._go(ctx, d)
+        sections = dict(data.get("sections") or {})
+        if section.repeating:
+            entries = list(sections.get(section.id) or [])
+            if data.get("index") is None:
+                entries.append(draft)
+            else:
+                entries[data["index"]] = draft
+            sections[section.id] = entries
+            d = {"sections": sections, "step": SECTION, "section": section.id}
+        else:
+            sections[section.id] = draft
+            d = {"sections": sections, "step": HOME}
+        return self._go(ctx, d, Say("utter_profile_saved"))
+
+    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        sections = data.get("sections") or {}
+        lines: list[tuple[str, dict[str, str]]] = []
+        personal = sections.get("personal") or {}
+        for q in BY_ID["personal"].fields:
+            if q.slot in personal:
+                lines.append((f"utter_data_{q.slot}", {"value": shown(q, personal[q.slot])}))
+        if sections.get("photo"):
+            lines.append(("utter_data_pf_photo", {}))
+        for s in SECTIONS:
+            if s.repeating and sections.get(s.id):
+                lines.append(
+                    ("utter_data_profile_entries",
+                     {"section": f"choice:profile:{s.id}", "count": str(len(sections[s.id]))})
+                )  # fmt: skip
+        return lines
