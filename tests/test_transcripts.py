@@ -3,7 +3,7 @@
 Steps: ``user`` types text; ``choose`` picks a button offered by the last message (on the
 console by typing its number, on Telegram by pressing it); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/...; ``long`` types N
-characters. ``expect`` lists the response keys of every message of the turn, in order;
+characters; ``times: N`` sends the same ``user`` text N times. ``expect`` lists the response keys of every message of the turn, in order;
 ``contains`` checks the rendered text.
 """
 
@@ -25,6 +25,8 @@ SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSC
 async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
     for number, step in enumerate(steps, 1):
         where = f"step {number} {step}"
+        for _ in range(int(step.get("times", 1)) - 1):  # the same answer, repeated
+            await client.send(str(step["user"]))
         if "user" in step:
             await client.send(str(step["user"]))
         elif "choose" in step:
@@ -38,7 +40,7 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
         elif "click" in step:
             await client.click(step["click"])
         elif "media" in step:
-            await client.media(step["media"])
+            await client.media(step["media"], attachment=step.get("attachment", ""))
         elif "long" in step:
             await client.send("x" * int(step["long"]))
         assert client.keys() == step["expect"], f"{where}\n{client.text()}"

@@ -178,7 +178,10 @@ class AssessmentDialog:
         elif inp.text.strip().isdigit():
             value = int(inp.text.strip())
         if value is None or not 1 <= value <= len(catalog().scale):
-            problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_inventory"
+            if inp.media:
+                problem = "utter_invalid_media"
+            else:
+                problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_inventory"
             return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
         answers = {**data["answers"], current.id: value}
         d = {**data, "answers": answers}

@@ -82,12 +82,12 @@ class ChatClient:
             )
         )
 
-    async def media(self, kind: str) -> list[Reply]:
-        return await self._event(
-            InboundEvent(
-                self.channel, self.user, EventKind.MEDIA, media=kind, event_id=f"e{next(_ids)}"
-            )
-        )
+    async def media(self, kind: str, attachment: str = "") -> list[Reply]:
+        event = InboundEvent(
+            self.channel, self.user, EventKind.MEDIA, media=kind, attachment=attachment,
+            event_id=f"e{next(_ids)}",
+        )  # fmt: skip
+        return await self._event(event)
 
     async def start(self) -> list[Reply]:
         return await self._event(InboundEvent(self.channel, self.user, EventKind.START))
