@@ -2,9 +2,10 @@
 
 Steps: ``user`` types text; ``choose`` picks a button offered by the last message (on the
 console by typing its number, on Telegram by pressing it); ``click`` presses a button that
-may not be on screen (a stale one); ``media`` sends a sticker/voice/...; ``long`` types N
-characters; ``times: N`` sends the same ``user`` text N times. ``expect`` lists the response keys of every message of the turn, in order;
-``contains`` checks the rendered text.
+may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
+its file id); ``long`` types N characters; ``times: N`` sends the same ``user`` text N times.
+``expect`` lists the response keys of every message of the turn (the last, when repeated),
+in order; ``contains`` checks the rendered text.
 """
 
 from __future__ import annotations
