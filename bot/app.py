@@ -16,7 +16,8 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.storage import crypto
 from bot.storage.db import make_engine, make_session_factory, migrate
 from nlu.interpreter import default_interpreter
 
@@ -47,6 +48,12 @@ async def build_app(
     settings: Settings, *, clock: Clock = system_clock, domain: Domain | None = None
 ) -> App:
     """Connect, migrate to the newest schema, and assemble the engine."""
+    try:
+        crypto.configure(
+            crypto.Cipher(crypto.load_keys(settings.encryption_keys, settings.database_url))
+        )
+    except crypto.EncryptionKeyError as e:
+        raise SettingsError(str(e)) from None
     db = make_engine(settings.database_url)
     await migrate(db)
     engine = Engine(

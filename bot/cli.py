@@ -76,12 +76,20 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.command == "console":
+    try:
+        return _dispatch(args.command, settings)
+    except SettingsError as e:
+        print(f"jkp-bot: configuration error: {e}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(command: str, settings: Settings) -> int:
+    if command == "console":
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_console(settings))
         return 0
-    if args.command == "run":
+    if command == "run":
         if not settings.telegram_token:
             print(
                 "jkp-bot: TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather, or try "
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         asyncio.run(_run(settings))
         return 0
-    if args.command == "migrate":
+    if command == "migrate":
         from bot.storage.db import migrate_sync
 
         migrate_sync(settings.database_url)

@@ -57,6 +57,7 @@ class Settings:
     consent_notice_version: str = "2026-11-28"
     telegram_per_second: float = 25.0
     console_user: str = "console"
+    encryption_keys: str = ""  # DATA_ENCRYPTION_KEY; see bot/storage/crypto.py
     log_level: str = "INFO"
     rules: RuleSettings = field(default_factory=RuleSettings)
 
@@ -97,6 +98,7 @@ class Settings:
             ),
             telegram_per_second=float(_int(env, "TELEGRAM_PER_SECOND", 25, 1)),
             console_user=env.get("CONSOLE_USER", "").strip() or defaults.console_user,
+            encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
             rules=rules,
         )

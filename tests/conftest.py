@@ -81,9 +81,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+TEST_KEY = "vH0cPzM5y2mQk5y7sLwP1oVb0m2n0lq0Yt8Tq3wC6xU="  # a Fernet key for tests only
+
+
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return replace(Settings(), database_url=db_url)
+    return replace(Settings(), database_url=db_url, encryption_keys=TEST_KEY)
 
 
 @pytest.fixture

@@ -390,6 +390,10 @@ class ProfileDialog:
                 lines.append((f"utter_data_{q.slot}", {"value": shown(q, personal[q.slot])}))
         if sections.get("photo"):
             lines.append(("utter_data_pf_photo", {}))
+        if data.get("step") == FIELD and data.get("draft"):
+            lines.append(
+                ("utter_data_profile_draft", {"section": f"choice:profile:{data['section']}"})
+            )
         for s in SECTIONS:
             if s.repeating and sections.get(s.id):
                 lines.append(

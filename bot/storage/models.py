@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.storage.crypto import EncryptedJSON
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -64,7 +66,7 @@ class Conversation(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    state: Mapped[dict[str, Any]]
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     updated_at: Mapped[datetime]
 
 
@@ -114,7 +116,7 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    body: Mapped[dict[str, Any]]  # {"parts": [{"key": ..., "params": {...}}]}
+    body: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # {"parts": [...]}
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dropped
     attempts: Mapped[int] = mapped_column(Integer, default=0)

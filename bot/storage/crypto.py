@@ -1,0 +1,114 @@
+"""Encryption at rest of everything a person told us (UU 27/2022 Pasal 35: the controller
+protects personal data; the profile holds health data — disability — and a face photo's
+reference, both specific data under Pasal 4).
+
+Conversation state and outbox bodies are stored as ``{"enc": "f1", "data": <Fernet token>}``
+inside their JSON columns. ``DATA_ENCRYPTION_KEY`` holds one or more Fernet keys separated by
+commas: the first encrypts, all decrypt (rotation: put the new key first, keep the old one
+until every row has been rewritten). A row written before encryption (a plain JSON object) is
+still read, and is encrypted when next saved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import JSON
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+MARK = "f1"
+
+
+class EncryptionKeyError(RuntimeError):
+    """No usable key: the message says what to set."""
+
+
+class Cipher:
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise EncryptionKeyError("no encryption key")
+        try:
+            self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
+        except (ValueError, TypeError) as e:
+            raise EncryptionKeyError(
+                "DATA_ENCRYPTION_KEY must be Fernet keys (44 characters, URL-safe base64), "
+                'comma-separated; make one with: python -c "from cryptography.fernet import '
+                'Fernet; print(Fernet.generate_key().decode())"'
+            ) from e
+
+    def seal(self, value: Any) -> dict[str, str]:
+        token = self._fernet.encrypt(json.dumps(value, separators=(",", ":")).encode())
+        return {"enc": MARK, "data": token.decode()}
+
+    def open(self, stored: Any) -> Any:
+        if isinstance(stored, dict) and stored.get("enc") == MARK:
+            try:
+                return json.loads(self._fernet.decrypt(stored["data"].encode()))
+            except InvalidToken as e:
+                message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
+                raise EncryptionKeyError(message) from e
+        return stored  # written before encryption was introduced
+
+
+_cipher: Cipher | None = None
+
+
+def configure(cipher: Cipher) -> None:
+    global _cipher
+    _cipher = cipher
+
+
+def current() -> Cipher:
+    if _cipher is None:
+        raise EncryptionKeyError("encryption is not configured (bot.storage.crypto.configure)")
+    return _cipher
+
+
+def key_file_for(database_url: str) -> Path | None:
+    """For a SQLite file, the key file beside it; None for a server database."""
+    if not database_url.startswith("sqlite"):
+        return None
+    path = database_url.split(":///", 1)[-1]
+    return None if path in ("", ":memory:") else Path(path + ".key")
+
+
+def load_keys(env_value: str, database_url: str) -> list[str]:
+    """The keys from DATA_ENCRYPTION_KEY; for a SQLite file without it, a key file beside
+    the database (created once, readable by its owner only). A server database must be given
+    a key: a key file on an application server is too easy to lose with the container."""
+    keys = [k for k in env_value.split(",") if k.strip()]
+    if keys:
+        return keys
+    key_file = key_file_for(database_url)
+    if key_file is None:
+        if database_url.startswith("sqlite"):
+            return [Fernet.generate_key().decode()]  # in-memory database: a key per process
+        raise EncryptionKeyError(
+            "DATA_ENCRYPTION_KEY must be set when DATABASE_URL is not a SQLite file; make one "
+            'with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
+        )
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(Fernet.generate_key().decode())
+    return [key_file.read_text().strip()]
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON column whose value is encrypted with the configured key."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else current().seal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else current().open(value)
