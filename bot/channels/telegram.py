@@ -11,6 +11,7 @@ import logging
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ContentType
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -54,7 +55,8 @@ def event_from_message(message: Message, update_id: int | None) -> InboundEvent:
         return InboundEvent(CHANNEL, sender, kind, text=text, event_id=event_id)
     photo = message.photo[-1].file_id if message.photo else ""  # the largest size
     return InboundEvent(
-        CHANNEL, sender, EventKind.MEDIA, media=str(message.content_type), attachment=photo,
+        CHANNEL, sender, EventKind.MEDIA, media=ContentType(message.content_type).value,
+        attachment=photo,
         event_id=event_id,
     )  # fmt: skip
 

@@ -15,6 +15,7 @@ from bot.app import build_app
 from bot.channels.telegram import TelegramRuntime, set_commands, split_text
 from bot.settings import Settings
 from bot.storage.models import OutboxMessage, User
+from bot.storage.repo import UserRepo
 from bot.testing.clock import FrozenClock
 from bot.testing.fake_bot_api import (
     ApiCall,
@@ -211,3 +212,24 @@ def test_long_text_is_split_within_telegram_limits() -> None:
         " ", ""
     )
     assert split_text("x" * 9000) == ["x" * 4096, "x" * 4096, "x" * 808]
+
+
+async def test_profile_photo_keeps_the_largest_file_id(
+    chat: Chat, runtime: TelegramRuntime
+) -> None:
+    await chat.text("/start")
+    await chat.press("consent:agree")
+    await chat.press("menu:profile")
+    calls = sent(await chat.press("profile:photo"))
+    assert "Kirim satu foto" in calls[0].params["text"]
+    assert buttons(calls[0])[0] == ["profile:home"]
+    calls = sent(await chat.feed(photo_update(CHAT)))
+    assert calls[0].params["text"].startswith("Tersimpan.")
+    assert "- Foto diri: sudah diisi" in calls[0].params["text"]
+    async with runtime.app.engine.sessions() as s:
+        user = await UserRepo(s).get("telegram", str(CHAT))
+        assert user is not None
+        state = await UserRepo(s).load_state(user.id)
+    assert state is not None
+    photo = state["dialogs"]["profile"]["sections"]["photo"]
+    assert photo == {"pf_photo": "AgACAgUAAxkBAAIBRWZfakePhoto1280"}
