@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
 from bot.dialogs.questions import Problem, Question, read_answer
 from bot.knowledge.catalog import catalog
@@ -146,8 +147,6 @@ class ProfileDialog:
             lines.append(Say(f"utter_profile_line_{status}", {"section": f"choice:profile:{s.id}"}))
         registration = (ctx.dialogs.get("jobseeker") or {}).get("registration")
         if registration:
-            from bot.dialogs.jobseeker import JobSeekerDialog  # the lines, not the dialog
-
             lines.append(Say("utter_profile_jobseeker"))
             lines.extend(JobSeekerDialog().registration_lines({"registration": registration}))
         else:
