@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-import logging
 import re
 import string
-import types
-import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import cache
@@ -18,7 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from pykwalify.core import Core
 from pykwalify.errors import SchemaError
 
 from bot.app import build_router
@@ -39,6 +35,7 @@ from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
 from bot.settings import Settings
+from bot.testing.rasa_schema import rasa_validate as validate_against_rasa
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "rasa-schemas"
@@ -108,38 +105,10 @@ def _served_texts(domain: Domain, message: OutboundMessage, channel: str) -> lis
 
 
 # -- Rasa's own schema --------------------------------------------------------------------
-def require_response_keys(responses: list[Any], _rule: Any, _path: str) -> bool | str:
-    """Rasa's custom check (rasa/shared/utils/pykwalify_extensions.py): every variation of a
-    response has ``text`` or ``custom``. A string return is reported as a validation error."""
-    for response in responses:
-        missing = isinstance(response, dict) and response.get("text") is None
-        if missing and not response.get("custom"):
-            return "Missing 'text' or 'custom' key in response"
-    return True
-
-
 def rasa_validate(data: Any, main_schema: str) -> None:
-    """Validate ``data`` like Rasa 3.x does: main schema + the ``responses`` partial."""
     if not SCHEMAS.is_dir():
         pytest.skip(f"{SCHEMAS}: ../shared/rasa-schemas not present: Rasa schema check skipped")
-    schema = {**_load_yaml(SCHEMAS / main_schema), **_load_yaml(SCHEMAS / "responses.yml")}
-    extension = types.ModuleType("rasa_pykwalify_extensions")
-    extension.require_response_keys = require_response_keys  # type: ignore[attr-defined]
-
-    class RasaCore(Core):  # type: ignore[misc]
-        def _load_extensions(self) -> None:
-            # pykwalify would import extension *files* with the deprecated load_module().
-            self.loaded_extensions = [extension]
-
-    logger = logging.getLogger("pykwalify")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)  # it logs every error before raising them
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            RasaCore(source_data=data, schema_data=schema).validate(raise_exception=True)
-    finally:
-        logger.setLevel(level)
+    validate_against_rasa(data, SCHEMAS, main_schema)
 
 
 def test_domain_is_valid_rasa(raw: dict[str, Any]) -> None:

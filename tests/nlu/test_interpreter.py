@@ -3,20 +3,17 @@ understood, nothing guessed, and the same intents as domain.yml."""
 
 from __future__ import annotations
 
-import logging
-import types
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pykwalify.core import Core
 from pykwalify.errors import SchemaError
 
 from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import Domain
 from bot.dialogs.questions import INTENT_VALUES
+from bot.testing.rasa_schema import rasa_validate as validate_against_rasa
 from nlu.interpreter import NLU_PATH, Interpreter, _examples, default_interpreter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,38 +39,10 @@ def interpreter() -> Interpreter:
 
 
 # -- Rasa's own schema --------------------------------------------------------------------
-def require_response_keys(responses: list[Any], _rule: Any, _path: str) -> bool | str:
-    """Rasa's custom check (rasa/shared/utils/pykwalify_extensions.py): every variation of a
-    response has ``text`` or ``custom``. A string return is reported as a validation error."""
-    for response in responses:
-        missing = isinstance(response, dict) and response.get("text") is None
-        if missing and not response.get("custom"):
-            return "Missing 'text' or 'custom' key in response"
-    return True
-
-
 def rasa_validate(data: Any, main_schema: str) -> None:
-    """Validate ``data`` like Rasa 3.x does: main schema + the ``responses`` partial."""
     if not SCHEMAS.is_dir():
         pytest.skip(f"{SCHEMAS}: ../shared/rasa-schemas not present: Rasa schema check skipped")
-    schema = {**_load_yaml(SCHEMAS / main_schema), **_load_yaml(SCHEMAS / "responses.yml")}
-    extension = types.ModuleType("rasa_pykwalify_extensions")
-    extension.require_response_keys = require_response_keys  # type: ignore[attr-defined]
-
-    class RasaCore(Core):  # type: ignore[misc]
-        def _load_extensions(self) -> None:
-            # pykwalify would import extension *files* with the deprecated load_module().
-            self.loaded_extensions = [extension]
-
-    logger = logging.getLogger("pykwalify")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)  # it logs every error before raising them
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            RasaCore(source_data=data, schema_data=schema).validate(raise_exception=True)
-    finally:
-        logger.setLevel(level)
+    validate_against_rasa(data, SCHEMAS, main_schema)
 
 
 def test_nlu_is_valid_rasa(nlu_data: dict[str, Any]) -> None:
