@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run on Telegram: long polling, or webhooks when WEBHOOK_URL is set")
     sub.add_parser("migrate", help="upgrade the database schema and exit")
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
+    sub.add_parser(
+        "rekey", help="re-encrypt stored data with the first DATA_ENCRYPTION_KEY (after rotation)"
+    )
     return parser
 
 
@@ -45,6 +48,18 @@ async def _run(settings: Settings) -> None:
             await runtime.run_webhook()
         else:
             await runtime.run_polling()
+    finally:
+        await app.close()
+
+
+async def _rekey(settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.storage.repo import reencrypt_all
+
+    app = await build_app(settings)
+    try:
+        async with app.engine.sessions() as session, session.begin():
+            return await reencrypt_all(session)
     finally:
         await app.close()
 
@@ -104,6 +119,10 @@ def _dispatch(command: str, settings: Settings) -> int:
 
         migrate_sync(settings.database_url)
         print("jkp-bot: database is at the newest schema")
+        return 0
+    if command == "rekey":
+        rows = asyncio.run(_rekey(settings))
+        print(f"jkp-bot: re-encrypted {rows} row(s) with the first key")
         return 0
     deleted = asyncio.run(_purge(settings))
     print(f"jkp-bot: deleted {deleted} inactive user(s)")

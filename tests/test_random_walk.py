@@ -60,7 +60,7 @@ async def test_random_walk(app: App, seed: int, channel: str) -> None:
             await client.click(rng.choice(STALE + STARTS))
         else:
             await client.media(rng.choice(MEDIA), attachment="AgACfile")
-        said = client.keys()
+        said = client.said()
         where = f"seed {seed} step {step}: {said}"
         assert client.last, where
         assert "utter_error" not in said, where

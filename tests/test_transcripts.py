@@ -1,7 +1,8 @@
 """Golden conversations (tests/transcripts/*.yml), replayed on every channel and database.
 
-Steps: ``user`` types text; ``choose`` picks a button offered by the last message (on the
-console by typing its number, on Telegram by pressing it); ``click`` presses a button that
+Steps: ``user`` types text; ``choose`` picks a button offered by the last message by its payload
+(``choose_title``: by its title; on the console by typing its number, on Telegram by
+pressing it); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
 its file id); ``long`` types N characters; ``times: N`` sends the same ``user`` text N times.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
@@ -30,8 +31,10 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
             await client.send(str(step["user"]))
         if "user" in step:
             await client.send(str(step["user"]))
-        elif "choose" in step:
-            payload = step["choose"]
+        elif "choose" in step or "choose_title" in step:
+            buttons = client.last[-1].buttons if client.last else ()
+            titles = {b.title: b.payload for b in buttons}
+            payload = step.get("choose") or titles.get(step["choose_title"], "?")
             offered = client.last[-1].payloads() if client.last else []
             assert payload in offered, f"{where}: {payload!r} not offered; offered {offered}"
             if client.channel == "console":
@@ -44,7 +47,7 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
             await client.media(step["media"], attachment=step.get("attachment", ""))
         elif "long" in step:
             await client.send("x" * int(step["long"]))
-        assert client.keys() == step["expect"], f"{where}\n{client.text()}"
+        assert client.said() == step["expect"], f"{where}\n{client.text()}"
         for fragment in step.get("contains", []):
             assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
 

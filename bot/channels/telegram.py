@@ -51,7 +51,9 @@ def event_from_message(message: Message, update_id: int | None) -> InboundEvent:
     sender = str(message.chat.id)
     text = message.text
     if text is not None:
-        kind = EventKind.START if text.split("@")[0].split()[0] == "/start" else EventKind.TEXT
+        words = text.split()
+        is_start = bool(words) and words[0].split("@")[0] == "/start"
+        kind = EventKind.START if is_start else EventKind.TEXT
         return InboundEvent(CHANNEL, sender, kind, text=text, event_id=event_id)
     photo = message.photo[-1].file_id if message.photo else ""  # the largest size
     return InboundEvent(
@@ -140,12 +142,13 @@ def build_dispatcher(app: App) -> Dispatcher:
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
-        with contextlib.suppress(Exception):
-            await query.answer()
-        await _mark_chosen(query, bot)
+        # The engine first: a message typed right after the tap must not overtake it.
         event = event_from_callback(query, event_update.update_id)
         if event is not None:
             await engine.handle(event)
+        with contextlib.suppress(Exception):
+            await query.answer()
+        await _mark_chosen(query, bot)
 
     @router.my_chat_member()
     async def on_member(update: ChatMemberUpdated) -> None:

@@ -129,14 +129,17 @@ class Router:
         self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
     ) -> Outcome:
         intent = inp.intent if inp.intent in NAV_INTENTS else None
-        if inp.choice and inp.choice.startswith("menu:"):
-            target = inp.choice.removeprefix("menu:")
-            if target in self.dialogs:
-                return self.start_dialog(ctx, state, target)
-            if target in NAV_INTENTS:
-                intent = target
-        if flags.consent != "granted":
+        menu = (
+            inp.choice.removeprefix("menu:")
+            if inp.choice and inp.choice.startswith("menu:")
+            else ""
+        )
+        if menu in NAV_INTENTS:
+            intent = menu
+        if flags.consent != "granted":  # an old menu button does not get past consent
             return self._before_consent(ctx, state, inp, intent)
+        if menu in self.dialogs:
+            return self.start_dialog(ctx, state, menu)
         if intent is not None:
             return self._navigate(ctx, state, flags, intent)
         if state.active:

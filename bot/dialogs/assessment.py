@@ -78,7 +78,11 @@ class AssessmentDialog:
     def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Continue an attempt in progress, or begin one (a retake keeps earlier results)."""
         if data.get("step") in IN_PROGRESS:
-            return Turn(data, (combine(Say("utter_assessment_resume"), *self._prompt(data).parts),))
+            # An offer shown before the pause is not shown again: ask the question afresh.
+            step = {PREVIOUS_PICK: PREVIOUS, DESIRED_PICK: DESIRED}.get(data["step"], data["step"])
+            d = {**data, "step": step, "offered": []}
+            return Turn(d, (combine(Say("utter_assessment_resume"), *self._prompt(d).parts),))
+
         results = list(data.get("results") or [])
         fresh = _fresh(results)
         intro = "utter_assessment_intro_again" if results else "utter_assessment_intro"
@@ -94,21 +98,24 @@ class AssessmentDialog:
         return Turn(kept, (say("utter_assessment_cancelled"),), done=True)
 
     def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        """Undo the last answer: the last item, the last desired or previous job."""
+        """One step back: the last item, an offer, the last desired job, the "any more?"
+        question, the last previous job."""
         d = {**data, "offered": []}
-        step = d["step"]
+        step, previous, desired = d.get("step"), d.get("previous") or [], d.get("desired") or []
         if step == ITEMS and d["answers"]:
             answered = [i.id for i in catalog().items if i.id in d["answers"]]
             d["answers"] = {k: v for k, v in d["answers"].items() if k != answered[-1]}
-        elif step in (ITEMS, DESIRED, DESIRED_PICK) and d["desired"]:
-            d["desired"] = d["desired"][:-1]
-            d["step"] = DESIRED
-        elif step in (ITEMS, DESIRED, DESIRED_PICK, PREVIOUS_MORE) and d["previous"]:
-            d["previous"] = d["previous"][:-1]
-            d["step"] = PREVIOUS
-        elif step == PREVIOUS_PICK:
-            d["step"] = PREVIOUS
-        elif step == RESULT or not d["previous"]:
+        elif step in (PREVIOUS_PICK, DESIRED_PICK):
+            d["step"] = PREVIOUS if step == PREVIOUS_PICK else DESIRED
+        elif step in (ITEMS, DESIRED) and desired:
+            d["desired"], d["step"] = desired[:-1], DESIRED
+        elif step == DESIRED and len(previous) < MAX_PREVIOUS:
+            d["step"] = PREVIOUS_MORE
+        elif step in (DESIRED, PREVIOUS_MORE):
+            d["previous"], d["step"] = previous[:-1], PREVIOUS
+        elif step == PREVIOUS and previous:
+            d["step"] = PREVIOUS_MORE
+        else:
             return Turn(data, (combine(Say("utter_back_at_start"), *self._prompt(data).parts),))
         return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
 
@@ -155,16 +162,20 @@ class AssessmentDialog:
         return Turn(d, (combine(noted, *self._prompt(d).parts),))
 
     def _more(self, data: dict[str, Any], inp: Input) -> Turn:
+        """ "Any other previous job?" Yes, no/enough, or a job typed straight away."""
         if inp.choice == "previous:more" or (inp.intent == "affirm" and not inp.choice):
             d = {**data, "step": PREVIOUS}
-        elif inp.choice == "previous:done" or inp.intent == "deny":
+        elif inp.choice == "previous:done" or inp.intent in ("deny", "enough"):
             d = {**data, "step": DESIRED}
-        elif inp.text and not inp.choice:  # typed another job straight away
-            return self._job({**data, "step": PREVIOUS}, inp, "previous", PREVIOUS)
+        elif inp.text and not inp.choice:
+            turn = self._job({**data, "step": PREVIOUS}, inp, "previous", PREVIOUS)
+            if turn.data.get("step") == PREVIOUS:  # not a job: ask "any more?" again
+                again = combine(Say("utter_more_not_understood"), *self._prompt(data).parts)
+                return Turn(data, (again,))
+            return turn
         else:
-            return Turn(
-                data, (combine(Say("utter_invalid_stale_button"), *self._prompt(data).parts),)
-            )
+            problem = "utter_invalid_media" if inp.media else "utter_invalid_stale_button"
+            return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
         return Turn(d, (self._prompt(d),))
 
     def _item(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:

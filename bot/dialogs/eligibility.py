@@ -123,7 +123,10 @@ def verdict_messages(result: Assessment, rules: RuleSettings) -> tuple[OutboundM
     )
     return (
         combine(head, *lines),
-        combine(Say(f"utter_next_{result.verdict}"), Say(menu)),
+        combine(
+            Say(f"utter_next_{result.verdict}", {"window_months": str(rules.claim_window_months)}),
+            Say(menu),
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
-from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
+from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, offer, read_pick
 from bot.knowledge.catalog import catalog
 from bot.knowledge.search import (
     SURE,
@@ -53,39 +53,55 @@ class JobSeekerDialog:
         if step == SAVED:
             return combine(*self.registration_lines(data), Say("utter_jobseeker_saved_menu"))
         if step == REGENCY:
-            province = catalog().province(data["draft"]["province"])
-            return say("utter_ask_js_regency", province=province.name if province else "")
+            code = data["draft"]["province"]
+            province = catalog().province(code)
+            example = next(
+                (r.name.removeprefix("Kota ") for r in catalog().regencies
+                 if r.code.startswith(code) and r.name.startswith("Kota ")),
+                "",
+            )  # fmt: skip
+            return say(
+                "utter_ask_js_regency", province=province.name if province else "", example=example
+            )
         if step == CONFIRM:
-            draft = {**data, "registration": data["draft"]}
+            draft = {**data, "registration": {**data["draft"], "status": "ter_phk"}}
             return combine(Say("utter_jobseeker_review"), *self.registration_lines(draft),
                            Say("utter_ask_js_confirm"))  # fmt: skip
         return say(f"utter_ask_js_{step}")
 
     def registration_lines(self, data: dict[str, Any]) -> list[Say]:
         """The registration in words, for the review, the profile and DATA."""
-        reg = data.get("registration") or {}
-        if not reg:
-            return []
+        return self._lines(data.get("registration") or {})
+
+    def _lines(self, reg: dict[str, Any]) -> list[Say]:
         cat = catalog()
+        lines: list[Say] = []
+        if reg.get("job"):
+            lines.append(Say("utter_js_line_job", {"value": reg["job"]}))
+        if reg.get("status"):
+            lines.append(Say("utter_js_line_status"))
+        where = ""
         if reg.get("country"):
             country = cat.country(reg["country"])
             where = country.name if country else reg["country"]
-        else:
-            regency = cat.regency(reg.get("regency", ""))
+        elif reg.get("regency"):
+            regency = cat.regency(reg["regency"])
             where = f"{regency.name}, {regency.province}" if regency else ""
-        return [
-            Say("utter_js_line_job", {"value": reg.get("job", "")}),
-            Say("utter_js_line_status"),
-            Say("utter_js_line_where", {"value": where}),
-            Say("utter_js_line_condition", {"value": f"choice:condition:{reg.get('condition')}"}),
-        ]
+        if where:
+            lines.append(Say("utter_js_line_where", {"value": where}))
+        if reg.get("condition"):
+            value = f"choice:condition:{reg['condition']}"
+            lines.append(Say("utter_js_line_condition", {"value": value}))
+        return lines
 
     # -- protocol ---------------------------------------------------------------------
     def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Show the saved registration, continue a draft, or begin."""
         step = data.get("step")
         if step and step != SAVED:
-            return Turn(data, (combine(Say("utter_jobseeker_resume"), *self._prompt(data).parts),))
+            d = {**data, "offered": []}  # an offer from before the pause is not shown again
+            return Turn(d, (combine(Say("utter_jobseeker_resume"), *self._prompt(d).parts),))
+
         if data.get("registration"):
             d = {"step": SAVED, "registration": data["registration"]}
             return Turn(d, (self._prompt(d),))
@@ -160,13 +176,23 @@ class JobSeekerDialog:
         step = data["step"]
         picked = read_pick(self._matcher(data), inp, list(data.get("offered") or []))
         if step == PROVINCE and isinstance(picked, NotFound):
-            # A regency or city typed where the province was asked: take both at once.
-            city = regencies().search(inp.text, limit=1)
-            if city and city[0].score >= SURE:
-                draft = {**data["draft"], "province": city[0].key[:2], "regency": city[0].key}
-                draft.pop("country", None)
-                noted = Say("utter_occupation_noted", {"title": city[0].name})
-                return self._next({**data, "draft": draft}, CONDITION, noted)
+            # A regency or city typed where the province was asked: take both at once, or
+            # offer the candidates ("Bekasi": Kota and Kabupaten) within that province.
+            sure = [m for m in regencies().search(inp.text) if m.score >= SURE]
+            if sure:
+                province = sure[0].key[:2]
+                same = [m.key for m in sure if m.key[:2] == province]
+                draft = {k: v for k, v in data["draft"].items() if k != "country"}
+                draft["province"] = province
+                if len(same) == 1:
+                    region = regencies_in(province).display[same[0]]
+                    draft["regency"] = same[0]
+                    noted = Say("utter_occupation_noted", {"title": region})
+                    return self._next({**data, "draft": draft}, CONDITION, noted)
+                names = [regencies_in(province).display[k] for k in same]
+                choice = offer(same, names)
+                d = {**data, "draft": draft, "step": REGENCY, "offered": choice.keys}
+                return Turn(d, (combine(choice.say),))
         if isinstance(picked, Offer):
             return Turn({**data, "offered": picked.keys}, (combine(picked.say),))
         if isinstance(picked, Retype):
@@ -192,4 +218,10 @@ class JobSeekerDialog:
         return self._next({**data, "draft": draft}, CONDITION, noted)
 
     def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
-        return [(s.key, dict(s.params)) for s in self.registration_lines(data)]
+        """The saved registration, and an unfinished one (its condition answer included)."""
+        lines = [(s.key, dict(s.params)) for s in self.registration_lines(data)]
+        draft = data.get("draft") or {}
+        if data.get("step") not in (None, SAVED) and draft:
+            lines.append(("utter_data_js_draft", {}))
+            lines.extend((s.key, dict(s.params)) for s in self._lines(draft))
+        return lines

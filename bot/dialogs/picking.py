@@ -1,17 +1,23 @@
 """Choosing from a list by typing: "opertor produksi" → "Maksud Anda: Operator Mesin Produksi?"
 
-A dialog keeps the offered keys in its data between the offer and the answer; the buttons
-carry only the index (``pick:<i>``), and "pick:none" means "no, let me type it again".
+A dialog keeps the offered keys in its data between the offer and the answer; a button
+carries a token of the offer and the index (``pick:<token>:<i>``), so a button of an older
+offer is never taken for this one; "pick:none" means "no, let me type it again".
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.core.types import Input, Say
 from bot.knowledge.search import SURE, Matcher
 
 NONE = "pick:none"
+
+
+def offer_token(keys: list[str]) -> str:
+    return hashlib.sha1("|".join(keys).encode()).hexdigest()[:6]
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,9 @@ def read_pick(matcher: Matcher, inp: Input, offered: list[str]) -> Picked:
     if inp.choice is not None:
         if inp.choice == NONE and offered:
             return Retype()
-        prefix, _, index = inp.choice.partition(":")
-        if prefix == "pick" and index.isdigit() and int(index) < len(offered):
+        prefix, token, index = [*inp.choice.split(":"), "", ""][:3]
+        fresh = offered and token == offer_token(offered)
+        if prefix == "pick" and fresh and index.isdigit() and int(index) < len(offered):
             key = offered[int(index)]
             return Chosen(key, matcher.display[key])
         return Unreadable("utter_invalid_stale_button")
@@ -67,5 +74,11 @@ def read_pick(matcher: Matcher, inp: Input, offered: list[str]) -> Picked:
         return NotFound()
     if matches[0].score >= SURE and (len(matches) == 1 or matches[1].score < SURE):
         return Chosen(matches[0].key, matches[0].name)
-    choices = tuple((m.name, f"pick:{i}") for i, m in enumerate(matches))
-    return Offer([m.key for m in matches], Say("utter_did_you_mean", choices=choices))
+    return offer([m.key for m in matches], [m.name for m in matches])
+
+
+def offer(keys: list[str], names: list[str]) -> Offer:
+    """Offer these candidates as buttons (keys are kept by the dialog, names shown)."""
+    token = offer_token(keys)
+    choices = tuple((name, f"pick:{token}:{i}") for i, name in enumerate(names))
+    return Offer(keys, Say("utter_did_you_mean", choices=choices))

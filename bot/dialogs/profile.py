@@ -161,9 +161,10 @@ class ProfileDialog:
         lines = [Say("utter_profile_section", {"section": f"choice:profile:{section.id}"})]
         lines += [self._entry_line(section, e) for e in entries]
         choices = tuple(
-            (self._entry_title(section, e, i), f"entry:{i}") for i, e in enumerate(entries)
+            (self._entry_title(section, e, i), f"entry:{section.id}:{i}")
+            for i, e in enumerate(entries)
         )
-        lines.append(Say("utter_profile_section_menu", choices=choices))
+        lines.append(Say("utter_profile_section_menu", {"section_id": section.id}, choices))
         return combine(*lines)
 
     def _entry_title(self, section: Section, entry: dict[str, Any], index: int) -> str:
@@ -179,7 +180,10 @@ class ProfileDialog:
         parts = [Say(q.ask_key)]
         current = (data.get("draft") or {}).get(q.slot)
         if current is not None and data.get("editing"):
-            parts.append(Say("utter_keep_current", {"current": shown(q, current)}))
+            if q.slot == "pf_photo":
+                parts.append(Say("utter_keep_current_photo"))
+            else:
+                parts.append(Say("utter_keep_current", {"current": shown(q, current)}))
         return combine(*parts)
 
     def _prompt(self, ctx: Context, data: dict[str, Any]) -> OutboundMessage:
@@ -192,7 +196,8 @@ class ProfileDialog:
             section = BY_ID[data["section"]]
             entry = data["sections"][section.id][data["index"]]
             key = "utter_profile_entry_menu" if step == ENTRY else "utter_ask_pf_delete_entry"
-            return combine(self._entry_line(section, entry), Say(key))
+            ids = {"section_id": section.id, "index": str(data["index"])}
+            return combine(self._entry_line(section, entry), Say(key, ids))
         return self._home(ctx, data)
 
     def _go(self, ctx: Context, data: dict[str, Any], *before: Say) -> Turn:
@@ -201,8 +206,8 @@ class ProfileDialog:
     # -- protocol ---------------------------------------------------------------------
     def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """The dashboard, or the question left open."""
-        if data.get("step") == FIELD:
-            return self._go(ctx, data, Say("utter_profile_resume"))
+        if data.get("step") == FIELD:  # an offer from before the pause is not shown again
+            return self._go(ctx, {**data, "offered": []}, Say("utter_profile_resume"))
         return self._go(ctx, {"sections": data.get("sections") or {}, "step": HOME})
 
     def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
@@ -292,29 +297,37 @@ class ProfileDialog:
     def _in_section(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         section = BY_ID[data["section"]]
         entries = data["sections"].get(section.id) or []
-        if inp.choice == "section:add":
+        if inp.choice == f"section:{section.id}:add":
             if len(entries) >= MAX_ENTRIES:
                 return self._go(ctx, data, Say("utter_profile_section_full"))
             return self._form(ctx, data, section, {}, None)
-        prefix, _, index = (inp.choice or "").partition(":")
-        if prefix == "entry" and index.isdigit() and int(index) < len(entries):
+        prefix, section_id, index = [*(inp.choice or "").split(":"), "", ""][:3]
+        mine = prefix == "entry" and section_id == section.id
+        if mine and index.isdigit() and int(index) < len(entries):
             return self._go(ctx, {**data, "step": ENTRY, "index": int(index)})
         return self._invalid(ctx, data, inp)
 
     def _in_entry(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         section = BY_ID[data["section"]]
-        if inp.choice == "entry:edit":
+        action = self._entry_action(data, inp)
+        if action == "edit":
             entry = dict(data["sections"][section.id][data["index"]])
             return self._form(ctx, data, section, entry, data["index"])
-        if inp.choice == "entry:delete":
+        if action == "delete":
             return self._go(ctx, {**data, "step": CONFIRM_DELETE})
-        if inp.choice == "entry:back":
+        if action == "back":
             return self._go(ctx, {**data, "step": SECTION})
         return self._invalid(ctx, data, inp)
 
+    def _entry_action(self, data: dict[str, Any], inp: Input) -> str | None:
+        """The action of a button of *this* entry's menu (``entry:<section>:<i>:<action>``)."""
+        mine = f"entry:{data['section']}:{data['index']}:"
+        return inp.choice.removeprefix(mine) if inp.choice and inp.choice.startswith(mine) else None
+
     def _in_delete(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         section = BY_ID[data["section"]]
-        if inp.choice == "entry:delete_yes" or inp.intent == "affirm":
+        action = self._entry_action(data, inp)
+        if action == "delete_yes" or inp.intent == "affirm":
             entries = list(data["sections"][section.id])
             del entries[data["index"]]
             sections = {**data["sections"], section.id: entries}
@@ -322,7 +335,7 @@ class ProfileDialog:
                 sections.pop(section.id)
             d = {"sections": sections, "step": SECTION if entries else HOME, "section": section.id}
             return self._go(ctx, d, Say("utter_profile_entry_deleted"))
-        if inp.choice == "entry:back" or inp.intent == "deny":
+        if action == "back" or inp.intent == "deny":
             return self._go(ctx, {**data, "step": SECTION})
         return self._invalid(ctx, data, inp)
 
@@ -332,7 +345,7 @@ class ProfileDialog:
         q = next(f for f in section.fields if f.slot == data["field"])
         draft = dict(data.get("draft") or {})
         if inp.choice == KEEP and q.slot in draft:
-            return self._next_field(ctx, data, section, draft)
+            return self._checked(ctx, data, section, q, draft)
         if q.slot == "pf_photo":
             if inp.media == "photo" and inp.attachment:
                 draft[q.slot] = inp.attachment
@@ -353,9 +366,20 @@ class ProfileDialog:
         answer = read_answer(q, inp, ctx.today)
         if isinstance(answer, Problem):
             return self._go(ctx, data, Say(answer.key, answer.params))
-        if q.slot == "pf_exp_end" and isinstance(answer, int) and answer < draft["pf_exp_start"]:
-            return self._go(ctx, data, Say("utter_invalid_exp_end_before_start"))
         draft[q.slot] = answer
+        return self._checked(ctx, data, section, q, draft)
+
+    def _checked(
+        self,
+        ctx: Context,
+        data: dict[str, Any],
+        section: Section,
+        q: Question,
+        draft: dict[str, Any],
+    ) -> Turn:
+        """Cross-field checks, for a new answer and for a kept one alike."""
+        if q.slot == "pf_exp_end" and int(draft[q.slot]) < int(draft.get("pf_exp_start", 0)):
+            return self._go(ctx, data, Say("utter_invalid_exp_end_before_start"))
         return self._next_field(ctx, data, section, draft)
 
     def _next_field(

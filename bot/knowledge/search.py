@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.catalog import catalog
 
 CUTOFF = 75.0
-SURE = 100.0
+SURE = 100.0  # only an exact name; a fuzzy score is capped below it
+FUZZY_MAX = 99.0
 
 # Short names people use for some cities (typed in chats, not in Kemendagri's list).
 CITY_ALIASES: dict[str, tuple[str, ...]] = {
@@ -59,8 +60,9 @@ class Match:
 
 
 class Matcher:
-    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]]) -> None:
-        """``entries``: (key, display name, other names)."""
+    def __init__(self, entries: Iterable[tuple[str, str, Iterable[str]]], limit: int = 3) -> None:
+        """``entries``: (key, display name, other names); ``limit``: how many to offer."""
+        self.limit = limit
         self.display: dict[str, str] = {}
         self.names: list[str] = []
         self.owners: list[str] = []
@@ -77,7 +79,8 @@ class Matcher:
                 if key not in owners:
                     owners.append(key)
 
-    def search(self, text: str, limit: int = 3) -> list[Match]:
+    def search(self, text: str, limit: int | None = None) -> list[Match]:
+        limit = limit or self.limit
         query = simplify(text)
         if not query:
             return []
@@ -88,7 +91,7 @@ class Matcher:
             query, self.names, scorer=_score, limit=limit * 8, score_cutoff=CUTOFF
         ):
             key = self.owners[index]
-            best[key] = max(best.get(key, 0.0), float(score))
+            best[key] = max(best.get(key, 0.0), min(float(score), FUZZY_MAX))
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], self.display[kv[0]]))
         return [Match(k, self.display[k], s) for k, s in ranked[:limit]]
 
@@ -111,7 +114,9 @@ def _region_names(name: str) -> tuple[str, ...]:
 def regencies() -> Matcher:
     """Regencies and cities; a bare name matches the city first ("Bandung" → Kota Bandung)."""
     regions = sorted(catalog().regencies, key=lambda r: (not r.name.startswith("Kota "), r.code))
-    return Matcher((r.code, f"{r.name}, {r.province}", _region_names(r.name)) for r in regions)
+    return Matcher(
+        ((r.code, f"{r.name}, {r.province}", _region_names(r.name)) for r in regions), limit=5
+    )
 
 
 # The short names of provinces everyone uses.
@@ -141,4 +146,4 @@ def countries() -> Matcher:
 def regencies_in(province: str) -> Matcher:
     """The regencies and cities of one province (codes start with the province's)."""
     regions = [r for r in catalog().regencies if r.code.startswith(province)]
-    return Matcher((r.code, r.name, _region_names(r.name)) for r in regions)
+    return Matcher(((r.code, r.name, _region_names(r.name)) for r in regions), limit=5)

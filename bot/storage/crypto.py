@@ -11,8 +11,10 @@ still read, and is encrypted when next saved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +96,17 @@ def load_keys(env_value: str, database_url: str) -> list[str]:
             'print(Fernet.generate_key().decode())"'
         )
     if not key_file.exists():
+        # Written whole, then linked into place: two processes starting together agree on
+        # one key, and nobody ever reads a half-written file.
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(Fernet.generate_key().decode())
+        fd, tmp = tempfile.mkstemp(dir=key_file.parent, prefix=".key-")
+        try:
+            with os.fdopen(fd, "w") as f:  # mkstemp creates it readable by its owner only
+                f.write(Fernet.generate_key().decode())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, key_file)
+        finally:
+            os.unlink(tmp)
     return [key_file.read_text().strip()]
 
 

@@ -214,7 +214,8 @@ class OutboxRepo:
         await self.s.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == item_id)
-            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
+            # The text is not kept once sent (the wage in an estimate, for one).
+            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, body={})
         )
 
     async def postpone(self, item_id: int, until: datetime, error: str, *, give_up: bool) -> None:
@@ -222,6 +223,7 @@ class OutboxRepo:
             update(OutboxMessage)
             .where(OutboxMessage.id == item_id)
             .values(
+                **({"body": {}} if give_up else {}),
                 status="dropped" if give_up else "pending",
                 not_before=until,
                 attempts=OutboxMessage.attempts + 1,
@@ -237,7 +239,7 @@ class OutboxRepo:
                 OutboxMessage.address == address,
                 OutboxMessage.status == "pending",
             )
-            .values(status="dropped", last_error=error[:200])
+            .values(status="dropped", last_error=error[:200], body={})
         )
 
     async def pending_count(self, channel: str) -> int:
@@ -247,3 +249,23 @@ class OutboxRepo:
             .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
         )
         return int(count or 0)
+
+
+async def reencrypt_all(session: AsyncSession, batch: int = 500) -> int:
+    """Rewrite every encrypted row with the first key (after a key rotation)."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    count = 0
+    pages = (
+        (Conversation, "state", select(Conversation).order_by(Conversation.user_id)),
+        (OutboxMessage, "body", select(OutboxMessage).order_by(OutboxMessage.id)),
+    )
+    for _model, column, query in pages:
+        offset = 0
+        while rows := list(await session.scalars(query.offset(offset).limit(batch))):
+            for row in rows:
+                flag_modified(row, column)
+            await session.flush()
+            count += len(rows)
+            offset += batch
+    return count

@@ -92,7 +92,7 @@ class ChatClient:
     async def start(self) -> list[Reply]:
         return await self._event(InboundEvent(self.channel, self.user, EventKind.START))
 
-    def keys(self) -> list[str]:
+    def said(self) -> list[str]:
         """Response keys of the last turn's messages, in order."""
         return [k for r in self.last for k in r.keys]
 

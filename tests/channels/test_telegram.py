@@ -233,3 +233,9 @@ async def test_profile_photo_keeps_the_largest_file_id(
     assert state is not None
     photo = state["dialogs"]["profile"]["sections"]["photo"]
     assert photo == {"pf_photo": "AgACAgUAAxkBAAIBRWZfakePhoto1280"}
+
+
+@pytest.mark.parametrize("text", ["@budi", "/start@jkp_test_bot", "   ", "/"])
+async def test_odd_texts_get_a_reply(chat: Chat, text: str) -> None:
+    calls = sent(await chat.text(text))
+    assert calls, text

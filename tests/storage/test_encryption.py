@@ -47,7 +47,7 @@ async def test_key_rotation_reads_old_rows(settings: Settings, clock: FrozenCloc
     try:
         client = ChatClient(rotated.engine)
         await client.send("menu")
-        assert client.keys() == ["utter_menu"]  # consent and state survived the rotation
+        assert client.said() == ["utter_menu"]  # consent and state survived the rotation
     finally:
         await rotated.close()
 
@@ -73,3 +73,23 @@ async def test_bad_or_missing_keys_are_configuration_errors(tmp_path: Path) -> N
     key_file = tmp_path / "b.sqlite3.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert crypto.load_keys("", f"sqlite:///{tmp_path / 'b.sqlite3'}") == [key_file.read_text()]
+
+
+async def test_rekey_lets_the_old_key_go(settings: Settings, clock: FrozenClock) -> None:
+    from bot.storage.repo import reencrypt_all
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = await build_app(replace(settings, encryption_keys=old), clock=clock)
+    await consented(ChatClient(app.engine))
+    await app.close()
+    both = await build_app(replace(settings, encryption_keys=f"{new},{old}"), clock=clock)
+    async with both.engine.sessions() as s, s.begin():
+        assert await reencrypt_all(s) >= 1
+    await both.close()
+    only_new = await build_app(replace(settings, encryption_keys=new), clock=clock)
+    try:
+        client = ChatClient(only_new.engine)
+        await client.send("menu")
+        assert client.said() == ["utter_menu"]
+    finally:
+        await only_new.close()

@@ -30,16 +30,16 @@ async def test_restart_continues_at_the_same_question(
     await client.click("menu:eligibility")
     await client.click("laid_off:yes")
     await client.click("reason:employer")
-    assert client.keys() == ["utter_ask_contract"]
+    assert client.said() == ["utter_ask_contract"]
     await first.close()  # the process is gone; only the database remains
 
     second = await build_app(settings, clock=clock)
     try:
         client = ChatClient(second.engine)
         await client.start()
-        assert client.keys() == ["utter_welcome_back", "utter_ask_contract"]
+        assert client.said() == ["utter_welcome_back", "utter_ask_contract"]
         await client.send("2")  # PKWTT: the numbered options survived the restart
-        assert client.keys() == ["utter_ask_phk_date"]
+        assert client.said() == ["utter_ask_phk_date"]
         async with second.engine.sessions() as s:
             user = await UserRepo(s).get("console", "u1")
             assert user is not None
@@ -143,7 +143,7 @@ async def test_delete_erases_everything(client: ChatClient, app: App) -> None:
     await client.send("petugas")
     await client.send("hapus")
     await client.click("delete:yes")
-    assert client.keys() == ["utter_data_deleted"]
+    assert client.said() == ["utter_data_deleted"]
     for model in (User, Conversation, ConsentEvent, HandoffRequest):
         assert await count(app, model) == 0, model
     assert await count(app, OutboxMessage, OutboxMessage.status == "pending") == 0
@@ -202,6 +202,6 @@ async def test_a_failing_dialog_apologises_instead_of_going_silent(
         await client.send("halo")
     finally:
         mp.undo()
-    assert client.keys() == ["utter_error"]
+    assert client.said() == ["utter_error"]
     await client.send("menu")  # and nothing was lost
-    assert client.keys() == ["utter_menu"]
+    assert client.said() == ["utter_menu"]
