@@ -20,6 +20,7 @@ PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE = "previous", "previous_pick", "previous_
 DESIRED, DESIRED_PICK = "desired", "desired_pick"
 ITEMS, RESULT = "items", "result"
 MAX_PREVIOUS, DESIRED_COUNT = 3, 3
+ENOUGH = "enough"  # the NLU intent for "cukup / tidak ada lagi"
 IN_PROGRESS = (PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE, DESIRED, DESIRED_PICK, ITEMS)
 
 
@@ -165,7 +166,7 @@ class AssessmentDialog:
         """ "Any other previous job?" Yes, no/enough, or a job typed straight away."""
         if inp.choice == "previous:more" or (inp.intent == "affirm" and not inp.choice):
             d = {**data, "step": PREVIOUS}
-        elif inp.choice == "previous:done" or inp.intent in ("deny", "enough"):
+        elif inp.choice == "previous:done" or inp.intent in ("deny", ENOUGH):
             d = {**data, "step": DESIRED}
         elif inp.text and not inp.choice:
             turn = self._job({**data, "step": PREVIOUS}, inp, "previous", PREVIOUS)

@@ -12,6 +12,7 @@ from pykwalify.errors import SchemaError
 
 from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import Domain
+from bot.dialogs.assessment import ENOUGH
 from bot.dialogs.questions import INTENT_VALUES
 from bot.testing.rasa_schema import rasa_validate as validate_against_rasa
 from nlu.interpreter import NLU_PATH, Interpreter, _examples, default_interpreter
@@ -159,4 +160,4 @@ def test_nlu_intents_match_domain_intents(nlu_data: dict[str, Any]) -> None:
 
 def test_code_reacts_to_exactly_the_nlu_intents(nlu_data: dict[str, Any]) -> None:
     nlu_intents = {item["intent"] for item in nlu_data["nlu"] if "intent" in item}
-    assert set(NAV_INTENTS) | set(INTENT_VALUES) == nlu_intents
+    assert set(NAV_INTENTS) | set(INTENT_VALUES) | {ENOUGH} == nlu_intents
