@@ -20,6 +20,8 @@ from bot.storage.models import (
     User,
 )
 
+NO_SYNC = {"synchronize_session": False}  # bulk UPDATEs: no in-session objects to refresh
+
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -53,6 +55,7 @@ def _user(row: User) -> UserRecord:
 class UserRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
+        self._conversation: Conversation | None = None  # loaded once, saved without a re-read
 
     async def mark_processed(self, channel: str, event_id: str, now: datetime) -> bool:
         """Record an inbound event; False when it was already recorded (a redelivery)."""
@@ -88,10 +91,13 @@ class UserRepo:
 
     async def load_state(self, user_id: int) -> dict[str, Any] | None:
         row = await self.s.get(Conversation, user_id)
+        self._conversation = row
         return dict(row.state) if row else None
 
     async def save_state(self, user_id: int, state: dict[str, Any], now: datetime) -> None:
-        row = await self.s.get(Conversation, user_id)
+        row = self._conversation
+        if row is None or row.user_id != user_id:
+            row = await self.s.get(Conversation, user_id)
         if row is None:
             self.s.add(Conversation(user_id=user_id, state=state, updated_at=now))
         else:
@@ -102,18 +108,23 @@ class UserRepo:
         await self.s.execute(
             update(User)
             .where(User.id == user_id)
-            .values(consent=action, consent_version=version, consent_at=now)
+            .values(consent=action, consent_version=version, consent_at=now),
+            execution_options=NO_SYNC,
         )
         self.s.add(ConsentEvent(user_id=user_id, action=action, notice_version=version, at=now))
 
     async def set_opted_out(self, user_id: int, opted_out: bool) -> None:
-        await self.s.execute(update(User).where(User.id == user_id).values(opted_out=opted_out))
+        await self.s.execute(
+            update(User).where(User.id == user_id).values(opted_out=opted_out),
+            execution_options=NO_SYNC,
+        )
 
     async def mark_blocked(self, channel: str, address: str) -> None:
         await self.s.execute(
             update(User)
             .where(User.channel == channel, User.address == address)
-            .values(blocked=True)
+            .values(blocked=True),
+            execution_options=NO_SYNC,
         )
 
     async def open_handoff(self, user_id: int, context: str, now: datetime) -> bool:
@@ -215,7 +226,8 @@ class OutboxRepo:
             update(OutboxMessage)
             .where(OutboxMessage.id == item_id)
             # The text is not kept once sent (the wage in an estimate, for one).
-            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, body={})
+            .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1, body={}),
+            execution_options=NO_SYNC,
         )
 
     async def postpone(self, item_id: int, until: datetime, error: str, *, give_up: bool) -> None:
@@ -228,7 +240,8 @@ class OutboxRepo:
                 not_before=until,
                 attempts=OutboxMessage.attempts + 1,
                 last_error=error[:200],
-            )
+            ),
+            execution_options=NO_SYNC,
         )
 
     async def drop_pending(self, channel: str, address: str, error: str) -> None:
@@ -239,7 +252,8 @@ class OutboxRepo:
                 OutboxMessage.address == address,
                 OutboxMessage.status == "pending",
             )
-            .values(status="dropped", last_error=error[:200], body={})
+            .values(status="dropped", last_error=error[:200], body={}),
+            execution_options=NO_SYNC,
         )
 
     async def pending_count(self, channel: str) -> int:
