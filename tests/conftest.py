@@ -101,3 +101,14 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[App]:
 @pytest.fixture
 def client(app: App) -> ChatClient:
     return ChatClient(app.engine)
+
+
+@pytest.fixture
+async def sqlite_app(tmp_path: Path) -> AsyncIterator[App]:
+    """An app on SQLite only, for tests about dialog behaviour rather than the database."""
+    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    application = await build_app(settings, clock=FrozenClock())
+    try:
+        yield application
+    finally:
+        await application.close()

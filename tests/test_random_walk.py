@@ -8,16 +8,11 @@ event must get at least one reply, and none may be the apology for an internal e
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
-from bot.settings import Settings
+from bot.app import App
 from bot.testing.client import ChatClient, consented
-from bot.testing.clock import FrozenClock
 
 JUNK = [
     "🙂", "x" * 5000, "", "  ", "99", "0", "-1", "31-02-2025", "15-03-2025", "2019", "12",
@@ -30,13 +25,8 @@ STARTS = ["menu:eligibility", "menu:assessment", "menu:jobseeker", "menu:profile
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'walk.sqlite3'}")
-    application = await build_app(settings, clock=FrozenClock())
-    try:
-        yield application
-    finally:
-        await application.close()
+def app(sqlite_app: App) -> App:
+    return sqlite_app
 
 
 @pytest.mark.parametrize("channel", ["console", "telegram"])

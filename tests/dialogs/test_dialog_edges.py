@@ -3,26 +3,15 @@ offers and sections, resumes during an offer, kept values that break a rule, dra
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
-from bot.app import App, build_app
-from bot.settings import Settings
+from bot.app import App
 from bot.testing.client import ChatClient, consented
-from bot.testing.clock import FrozenClock
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'edges.sqlite3'}")
-    application = await build_app(settings, clock=FrozenClock())
-    try:
-        yield application
-    finally:
-        await application.close()
+def app(sqlite_app: App) -> App:
+    return sqlite_app
 
 
 @pytest.fixture
