@@ -66,14 +66,11 @@ async def _rekey(settings: Settings) -> int:
 
 async def _purge(settings: Settings) -> int:
     from bot.app import build_app
-    from bot.storage.repo import UserRepo
+    from scheduler.jobs import purge_inactive
 
     app = await build_app(settings)
     try:
-        async with app.engine.sessions() as session, session.begin():
-            return await UserRepo(session).purge_inactive(
-                app.engine.clock(), settings.retention_days
-            )
+        return await purge_inactive(app)
     finally:
         await app.close()
 

@@ -33,6 +33,7 @@ from bot.app import App
 from bot.core.domain import Domain, Rendered
 from bot.core.types import EventKind, InboundEvent, OutboundMessage
 from bot.storage.repo import UserRepo
+from scheduler.jobs import build_scheduler
 from scheduler.outbox import OutboxSender, RetryLater, Unreachable
 
 CHANNEL = "telegram"
@@ -203,14 +204,18 @@ class TelegramRuntime:
             app.engine.clock, per_second=settings.telegram_per_second,
         )  # fmt: skip
         app.engine.on_queued = self.sender.wake
+        self.jobs = build_scheduler(app)
         self.stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
 
     async def _start_sender(self) -> None:
         await set_commands(self.bot, self.app.engine.domain)
         self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox-sender")
+        self.jobs.start()
 
     async def _stop_sender(self) -> None:
+        if self.jobs.running:
+            self.jobs.shutdown(wait=False)
         self.stop.set()
         if self._sender_task:
             self.sender.wake()
