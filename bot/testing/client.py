@@ -105,3 +105,15 @@ async def consented(client: ChatClient) -> ChatClient:
     await client.send("halo")
     await client.click("consent:agree")
     return client
+
+
+async def eligible_until_contributions(client: ChatClient, phk_date: str = "15-03-2025") -> None:
+    """From the menu, answer the eligibility check as an eligible PKWTT worker up to (not
+    including) the contribution-months question."""
+    await client.click("menu:eligibility")
+    for payload in ("laid_off:yes", "reason:employer", "contract:pkwtt"):
+        await client.click(payload)
+    await client.send(phk_date)
+    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes",
+                    "citizen:yes", "age_ok:yes"):  # fmt: skip
+        await client.click(payload)

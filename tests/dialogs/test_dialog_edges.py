@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.testing.client import ChatClient, consented
+from bot.testing.client import ChatClient, consented, eligible_until_contributions
 
 
 @pytest.fixture
@@ -34,13 +34,7 @@ async def test_job_names_are_not_commands(client: ChatClient) -> None:
 
 
 async def test_zero_months_is_a_number_not_the_menu(client: ChatClient) -> None:
-    await client.click("menu:eligibility")
-    for payload in ("laid_off:yes", "reason:employer", "contract:pkwtt"):
-        await client.click(payload)
-    await client.send("15-03-2025")
-    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes",
-                    "citizen:yes", "age_ok:yes"):  # fmt: skip
-        await client.click(payload)
+    await eligible_until_contributions(client)
     await client.send("0")
     assert client.said() == ["utter_ask_consecutive_months"]
 

@@ -13,7 +13,7 @@ from bot.core.types import EventKind, InboundEvent
 from bot.settings import Settings
 from bot.storage.models import ConsentEvent, Conversation, HandoffRequest, OutboxMessage, User
 from bot.storage.repo import UserRepo
-from bot.testing.client import ChatClient, consented
+from bot.testing.client import ChatClient, consented, eligible_until_contributions
 from bot.testing.clock import FrozenClock
 
 
@@ -151,13 +151,7 @@ async def test_delete_erases_everything(client: ChatClient, app: App) -> None:
 
 async def test_wage_is_never_stored(client: ChatClient, app: App) -> None:
     await consented(client)
-    await client.click("menu:eligibility")
-    for payload in ("laid_off:yes", "reason:employer", "contract:pkwtt"):
-        await client.click(payload)
-    await client.send("15-03-2025")
-    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes",
-                    "citizen:yes", "age_ok:yes"):  # fmt: skip
-        await client.click(payload)
+    await eligible_until_contributions(client)
     await client.send("12")
     await client.send("12")
     await client.click("result:estimate")
