@@ -17,6 +17,20 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
 
 
+APP_NAME = "pendamping-jkp"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_NOTICE_VERSION = 64  # persons.consent_version, consent_events.notice_version
+MAX_CONSOLE_USER = 64
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data folder (~/.local/share/pendamping-jkp on Linux), so
+    starting the bot from another folder finds the same data rather than a new, empty one."""
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path(APP_NAME) / 'jkp.sqlite3'}"
+
+
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -58,7 +72,7 @@ def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///jkp.sqlite3"
+    database_url: str = field(default_factory=lambda: default_database_url())
     telegram_token: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     webhook_url: str = ""
@@ -127,6 +141,24 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        if not self.database_url.startswith(("sqlite", "postgres")):
+            raise SettingsError(
+                f"DATABASE_URL must be sqlite:///FILE or postgresql://..., got "
+                f"{self.database_url.split('://')[0]!r}"
+            )
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}"
+            )
+        if not 1 <= len(self.consent_notice_version) <= MAX_NOTICE_VERSION:
+            raise SettingsError(
+                f"CONSENT_NOTICE_VERSION must be 1 to {MAX_NOTICE_VERSION} characters, got "
+                f"{len(self.consent_notice_version)}"
+            )
+        if len(self.console_user) > MAX_CONSOLE_USER:
+            raise SettingsError(f"CONSOLE_USER must be at most {MAX_CONSOLE_USER} characters")
+        if not self.telegram_api_base.startswith(("https://", "http://")):
+            raise SettingsError("TELEGRAM_API_BASE must be an http(s) URL")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -37,6 +37,7 @@ from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
 from bot.settings import Settings
 from bot.testing.rasa_schema import rasa_validate as validate_against_rasa
+from bot.testing.rasa_schema import schemas_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "rasa-schemas"
@@ -107,8 +108,7 @@ def _served_texts(domain: Domain, message: OutboundMessage, channel: str) -> lis
 
 # -- Rasa's own schema --------------------------------------------------------------------
 def rasa_validate(data: Any, main_schema: str) -> None:
-    if not SCHEMAS.is_dir():
-        pytest.skip(f"{SCHEMAS}: ../shared/rasa-schemas not present: Rasa schema check skipped")
+    schemas_or_skip(SCHEMAS)
     validate_against_rasa(data, SCHEMAS, main_schema)
 
 
