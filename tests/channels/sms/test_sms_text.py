@@ -213,8 +213,23 @@ def test_split_properties_on_generated_texts(segments_per_part: int) -> None:
     """Every part fits, the words come back in order, and no word shorter than a part is
     cut, over many texts mixing words, sentences, lines, extension characters and emoji."""
     rng = random.Random(segments_per_part)
-    vocabulary = ["kerja", "JKP", "BPJS", "Rp3.000.000", "ya.", "tidak,", "{kode}", "€5",
-                  "Ketik", "MENU", "\n", "\n\n", "1.", "🙏", "surat"]  # fmt: skip
+    vocabulary = [
+        "kerja",
+        "JKP",
+        "BPJS",
+        "Rp3.000.000",
+        "ya.",
+        "tidak,",
+        "{kode}",
+        "€5",
+        "Ketik",
+        "MENU",
+        "\n",
+        "\n\n",
+        "1.",
+        "🙏",
+        "surat",
+    ]
     for _ in range(100):
         tokens = [rng.choice(vocabulary) for _ in range(rng.randint(1, 400))]
         text = " ".join(tokens)
