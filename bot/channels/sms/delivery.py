@@ -1,5 +1,6 @@
 """The outbox sender's delivery function for SMS and WhatsApp: render the message as plain
-text (numbered options, as on the console), split it into numbered parts, send each part.
+text (numbered options, as on the console), replace look-alikes that GSM-7 lacks (SMS only),
+split it into numbered parts, send each part.
 
 Errors pass through as the gateway raised them (:class:`~scheduler.outbox.RetryLater`,
 :class:`~scheduler.outbox.Unreachable`, :class:`GatewayError`), so the sender waits, stops or
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.channels.sms.gateway import OutgoingSms, SmsChannel, SmsGateway
-from bot.channels.sms.text import split_sms
+from bot.channels.sms.text import split_sms, to_gsm7
 from bot.core.domain import Domain
 from bot.core.plaintext import render_plain
 from bot.core.types import OutboundMessage
@@ -57,6 +58,9 @@ class SmsDelivery:
         """The texts ``message`` goes out as, in order."""
         rendered = self.domain.render(message, RENDER_CHANNEL)
         text = render_plain(rendered, self.domain, RENDER_CHANNEL)
+        if self.channel is SmsChannel.SMS:
+            # Data typed on a phone ("Jum’at", "08.00–17.00") must not make it all UCS-2.
+            text = to_gsm7(text)
         return split_sms(text, self.segments_per_part)
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:

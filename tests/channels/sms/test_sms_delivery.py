@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from bot.channels.sms.delivery import SmsDelivery
 from bot.channels.sms.gateway import SmsChannel
-from bot.channels.sms.text import segment_count
+from bot.channels.sms.text import is_gsm7, segment_count
 from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.core.domain import Domain, load_default_domain
 from bot.core.plaintext import FOOTER_KEY
@@ -101,3 +101,15 @@ async def test_errors_reach_the_sender(
     fake.unsubscribe(BUDI)
     with pytest.raises(Unreachable):
         await SmsDelivery(twilio, domain)(BUDI, say("utter_help"))
+
+
+async def test_look_alikes_in_data_do_not_turn_an_sms_into_ucs2(
+    fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
+) -> None:
+    message = say("utter_keep_current", current="Jum’at – “libur”")
+    await SmsDelivery(twilio, domain)(BUDI, message)
+    await SmsDelivery(twilio, domain, SmsChannel.WHATSAPP)(BUDI, message)
+    (sms,) = fake.texts_to(BUDI, SmsChannel.SMS)
+    (whatsapp,) = fake.texts_to(BUDI, SmsChannel.WHATSAPP)
+    assert 'Jum\'at - "libur"' in sms and is_gsm7(sms)
+    assert "Jum’at – “libur”" in whatsapp  # WhatsApp has no alphabet to fit
