@@ -4,6 +4,7 @@ Telegram token, so `jkp-bot console` runs with nothing set."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -70,6 +71,139 @@ def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
     return value
 
 
+SMS_PROVIDERS = ("twilio", "json")
+# Variables that only mean something with SMS_PROVIDER set: setting one alone is a mistake.
+_SMS_ONLY = (
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SMS_FROM", "WHATSAPP_FROM", "SMS_WEBHOOK_URL",
+    "SMS_API_BASE", "SMS_API_TOKEN", "SMS_WEBHOOK_SECRET", "WHATSAPP_TEMPLATE_SID",
+)  # fmt: skip
+_TWILIO_SID = re.compile(r"(?i)AC[0-9a-f]{32}")
+_SERVICE_SID = re.compile(r"(?i)MG[0-9a-f]{32}")
+_CONTENT_SID = re.compile(r"(?i)HX[0-9a-f]{32}")
+_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
+
+
+def _local_or_https(url: str) -> bool:
+    return url.startswith(("https://", "http://127.0.0.1", "http://localhost"))
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """SMS and WhatsApp (issue 12). Off unless ``SMS_PROVIDER`` is set."""
+
+    provider: str = ""  # SMS_PROVIDER: twilio | json; empty: no SMS
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    sms_from: str = ""  # E.164 number, Messaging Service SID (MG...) or alphanumeric sender
+    whatsapp_from: str = ""  # E.164 WhatsApp sender (or MG...); empty: no WhatsApp
+    webhook_url: str = ""  # public URL the provider posts to (Twilio signs it)
+    webhook_path_override: str = ""  # SMS_WEBHOOK_PATH
+    api_base: str = ""  # SMS_API_BASE: Twilio's by default; the aggregator's for json
+    api_token: str = ""  # json: Bearer token for sending
+    webhook_secret: str = ""  # json: HMAC key of inbound X-Signature
+    whatsapp_template_sid: str = ""  # used outside WhatsApp's 24-hour window
+    monthly_budget: int | None = None  # SMS segments the bot may start per month; None: no cap
+    segment_budget: int = 3  # segments per dialog turn
+    per_second: float = 1.0  # the SMS outbox sender's rate
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.provider)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.enabled and bool(self.whatsapp_from)
+
+    @property
+    def webhook_path(self) -> str:
+        return self.webhook_path_override or urlparse(self.webhook_url).path or "/sms"
+
+    @property
+    def api_url(self) -> str:
+        if self.api_base:
+            return self.api_base
+        return "https://api.twilio.com" if self.provider == "twilio" else ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmsSettings:
+        def text(name: str) -> str:
+            return env.get(name, "").strip()
+
+        provider = text("SMS_PROVIDER").lower()
+        if not provider and (stray := [n for n in _SMS_ONLY if text(n)]):
+            raise SettingsError(f"{stray[0]} is set but SMS_PROVIDER is not (twilio or json)")
+        raw_budget = text("SMS_MONTHLY_BUDGET")
+        return cls(
+            provider=provider,
+            twilio_account_sid=text("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=text("TWILIO_AUTH_TOKEN"),
+            sms_from=text("SMS_FROM"),
+            whatsapp_from=text("WHATSAPP_FROM"),
+            webhook_url=text("SMS_WEBHOOK_URL"),
+            webhook_path_override=text("SMS_WEBHOOK_PATH"),
+            api_base=text("SMS_API_BASE").rstrip("/"),
+            api_token=text("SMS_API_TOKEN"),
+            webhook_secret=text("SMS_WEBHOOK_SECRET"),
+            whatsapp_template_sid=text("WHATSAPP_TEMPLATE_SID"),
+            monthly_budget=_int(env, "SMS_MONTHLY_BUDGET", 0, 0) if raw_budget else None,
+            segment_budget=_int(env, "SMS_SEGMENT_BUDGET", 3, 1),
+            per_second=float(_int(env, "SMS_PER_SECOND", 1, 1)),
+        )
+
+    def validate(self) -> None:
+        if not self.enabled:
+            return
+        if self.provider not in SMS_PROVIDERS:
+            raise SettingsError(f"SMS_PROVIDER must be twilio or json, got {self.provider!r}")
+        from bot.channels.sms.phone import is_e164  # phonenumbers only when SMS is on
+
+        if not (self.sms_from or self.whatsapp_from):
+            raise SettingsError("SMS_FROM or WHATSAPP_FROM must be set with SMS_PROVIDER")
+        if self.sms_from and not (
+            is_e164(self.sms_from)
+            or _SERVICE_SID.fullmatch(self.sms_from)
+            or (_ALPHANUMERIC_SENDER.fullmatch(self.sms_from) and not self.sms_from.isdigit())
+        ):
+            raise SettingsError(
+                "SMS_FROM must be a number in E.164 (+62...), a Messaging Service SID (MG...) "
+                f"or a sender name of at most 11 letters and digits, got {self.sms_from!r}"
+            )
+        if self.whatsapp_from and not (
+            is_e164(self.whatsapp_from) or _SERVICE_SID.fullmatch(self.whatsapp_from)
+        ):
+            raise SettingsError(
+                f"WHATSAPP_FROM must be a number in E.164 (+62...), got {self.whatsapp_from!r}"
+            )
+        if self.webhook_url and not _local_or_https(self.webhook_url):
+            raise SettingsError("SMS_WEBHOOK_URL must start with https://")
+        if not self.webhook_path.startswith("/"):
+            raise SettingsError(f"SMS_WEBHOOK_PATH must start with /, got {self.webhook_path!r}")
+        if self.api_base and not self.api_base.startswith(("https://", "http://")):
+            raise SettingsError(f"SMS_API_BASE must be an http(s) URL, got {self.api_base!r}")
+        if self.provider == "twilio":
+            if not _TWILIO_SID.fullmatch(self.twilio_account_sid):
+                raise SettingsError("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
+            if not self.twilio_auth_token or any(c.isspace() for c in self.twilio_auth_token):
+                raise SettingsError("TWILIO_AUTH_TOKEN must be set (the account's Auth Token)")
+            if self.whatsapp_template_sid and not _CONTENT_SID.fullmatch(
+                self.whatsapp_template_sid
+            ):
+                raise SettingsError(
+                    "WHATSAPP_TEMPLATE_SID must be a Content SID: HX followed by 32 hex digits"
+                )
+        else:
+            if not self.api_base:
+                raise SettingsError("SMS_API_BASE must be set with SMS_PROVIDER=json")
+            if not self.api_token:
+                raise SettingsError("SMS_API_TOKEN must be set with SMS_PROVIDER=json")
+            if len(self.webhook_secret) < 16:
+                raise SettingsError(
+                    "SMS_WEBHOOK_SECRET must be set (at least 16 characters) with SMS_PROVIDER=json"
+                )
+        if self.whatsapp_template_sid and not self.whatsapp_from:
+            raise SettingsError("WHATSAPP_TEMPLATE_SID is set but WHATSAPP_FROM is not")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: default_database_url())
@@ -91,6 +225,7 @@ class Settings:
     encryption_keys: str = ""  # DATA_ENCRYPTION_KEY; see bot/storage/crypto.py
     log_level: str = "INFO"
     rules: RuleSettings = field(default_factory=RuleSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
 
     @property
     def webhook_path(self) -> str:
@@ -136,6 +271,7 @@ class Settings:
             encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
             rules=rules,
+            sms=SmsSettings.from_env(env),
         )
         settings.validate()
         return settings
@@ -174,3 +310,4 @@ class Settings:
         allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
         if self.webhook_secret and not set(self.webhook_secret) <= allowed:
             raise SettingsError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
+        self.sms.validate()
