@@ -6,11 +6,13 @@ Conversation state and outbox bodies are stored as ``{"enc": "f1", "data": <Fern
 inside their JSON columns. ``DATA_ENCRYPTION_KEY`` holds one or more Fernet keys separated by
 commas: the first encrypts, all decrypt (rotation: put the new key first, keep the old one
 until every row has been rewritten). A row written before encryption (a plain JSON object) is
-still read, and is encrypted when next saved.
+still read, and is encrypted when next saved. Files (evidence photos, bot/evidence/files.py)
+are sealed whole with the same keys (:meth:`Cipher.encrypt_bytes`).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -19,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import JSON
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 MARK = "f1"
+FILE_KEY_MESSAGE = "a stored file cannot be decrypted with DATA_ENCRYPTION_KEY"
 
 
 class EncryptionKeyError(RuntimeError):
@@ -36,6 +41,7 @@ class Cipher:
             raise EncryptionKeyError("no encryption key")
         try:
             self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
+            self._primary = base64.urlsafe_b64decode(keys[0].strip().encode())
         except (ValueError, TypeError) as e:
             raise EncryptionKeyError(
                 "DATA_ENCRYPTION_KEY must be Fernet keys (44 characters, URL-safe base64), "
@@ -55,6 +61,29 @@ class Cipher:
                 message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
                 raise EncryptionKeyError(message) from e
         return stored  # written before encryption was introduced
+
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """A Fernet token (URL-safe base64 text) of ``data``, with the first key."""
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as e:
+            raise EncryptionKeyError(FILE_KEY_MESSAGE) from e
+
+    def rotate_bytes(self, token: bytes) -> bytes:
+        """The same content sealed again with the first key (for ``jkp-bot rekey``)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as e:
+            raise EncryptionKeyError(FILE_KEY_MESSAGE) from e
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (e.g. naming files by a keyed hash), derived from the
+        first key with HKDF-SHA256: unknown without the key, different per purpose."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._primary)
 
 
 _cipher: Cipher | None = None
