@@ -346,12 +346,13 @@ def _clean(im: Image.Image, settings: EvidenceSettings, sha256: str, size: int) 
         raise EvidenceRefused(Refusal.TRUNCATED, f"{type(e).__name__}: {e}") from None
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
     keep_png = source_format == "PNG" or has_alpha
-    picture = upright.convert("RGBA" if has_alpha else "RGB")
-    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
+    mode = "RGBA" if has_alpha else "RGB"
+    picture = upright if upright.mode == mode else upright.convert(mode)  # both new copies
+    picture.thumbnail((side, side))  # bicubic, after a box reduction for large factors
     picture.info = {}  # nothing of the original's metadata goes out
     out = io.BytesIO()
     if keep_png:
-        picture.save(out, format="PNG", optimize=True)
+        picture.save(out, format="PNG")
     else:
         picture.save(out, format="JPEG", quality=88, optimize=True)
     return PreparedImage(
@@ -459,8 +460,12 @@ class EvidenceStore:
     async def put(self, owner: str, image: PreparedImage) -> StoredFile:
         """Encrypt and store ``image`` for ``owner`` (storing it again changes nothing)."""
         ref = self.ref_for(owner, image.sha256)
-        token = self._cipher().encrypt_bytes(image.data)
-        await asyncio.to_thread(self._write, self.path_of(ref), token)
+        cipher = self._cipher()
+
+        def seal_and_write() -> None:  # a few MB to encrypt: off the event loop
+            self._write(self.path_of(ref), cipher.encrypt_bytes(image.data))
+
+        await asyncio.to_thread(seal_and_write)
         return StoredFile(
             ref, image.sha256, image.phash, image.mime, image.width, image.height, len(image.data)
         )
@@ -482,8 +487,8 @@ class EvidenceStore:
 
     async def read(self, ref: str) -> bytes:
         """The picture, decrypted (for counselors and the CV). FileNotFoundError if gone."""
-        token = await asyncio.to_thread(self.path_of(ref).read_bytes)
-        return self._cipher().decrypt_bytes(token)
+        path, cipher = self.path_of(ref), self._cipher()
+        return await asyncio.to_thread(lambda: cipher.decrypt_bytes(path.read_bytes()))
 
     async def delete(self, ref: str) -> bool:
         """Remove one file (HAPUS, retention, a withdrawn piece); False if it was not there."""
@@ -526,10 +531,12 @@ class EvidenceStore:
 
     async def rekey(self) -> int:
         """Seal every file again with the first key (``jkp-bot rekey``); names stay."""
-        done = 0
-        for ref in await self.refs():
-            path = self.path_of(ref)
-            token = await asyncio.to_thread(path.read_bytes)
-            await asyncio.to_thread(self._write, path, self._cipher().rotate_bytes(token))
-            done += 1
-        return done
+        cipher = self._cipher()
+
+        def rotate(path: Path) -> None:
+            self._write(path, cipher.rotate_bytes(path.read_bytes()))
+
+        refs = await self.refs()
+        for ref in refs:
+            await asyncio.to_thread(rotate, self.path_of(ref))
+        return len(refs)
