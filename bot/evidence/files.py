@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import io
 import logging
+import math
 import os
 import re
 import stat
@@ -338,7 +339,9 @@ def _clean(im: Image.Image, settings: EvidenceSettings, sha256: str, size: int) 
         raise EvidenceRefused(Refusal.TOO_SMALL, f"{width}x{height}")
     side = settings.store_max_side
     if source_format in ("JPEG", "MPO"):
-        im.draft("RGB", (side, side))  # decode at 1/2, 1/4 or 1/8 when that is enough
+        # Decode at 1/2, 1/4 or 1/8 when that still covers the stored size.
+        scale = min(1.0, side / max(width, height))
+        im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
     try:
         im.load()
         upright = ImageOps.exif_transpose(im)
