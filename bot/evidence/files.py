@@ -187,7 +187,12 @@ async def _download(bot: Bot, file_id: str, directory: Path, limit: int) -> Path
         raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, "getFile gave no file_path")
     if os.path.isabs(info.file_path):  # a self-hosted Bot API server in --local mode
         local = bot.session.api.wrap_local_file.to_local(info.file_path)
-        return await copy_local_file(str(local), directory, limit)
+        try:
+            return await copy_local_file(str(local), directory, limit)
+        except EvidenceRefused as e:
+            if e.reason is Refusal.NOT_FOUND:  # the server's disk, not the user's path
+                raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, e.detail) from None
+            raise
     if not isinstance(bot.session, AiohttpSession):
         raise TypeError("downloads need aiogram's AiohttpSession")
     http = await bot.session.create_session()
@@ -196,16 +201,16 @@ async def _download(bot: Bot, file_id: str, directory: Path, limit: int) -> Path
     await sink.open()
     try:
         async with http.get(url) as response:
-            if response.status != 200:
-                raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, f"HTTP {response.status}")
-            length = response.content_length
-            if length is not None and length > limit:
-                raise EvidenceRefused(Refusal.TOO_LARGE, f"Content-Length {length}")
             try:
+                if response.status != 200:
+                    raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, f"HTTP {response.status}")
+                length = response.content_length
+                if length is not None and length > limit:
+                    raise EvidenceRefused(Refusal.TOO_LARGE, f"Content-Length {length}")
                 async for chunk in response.content.iter_chunked(CHUNK):
                     await sink.write(chunk)
             except EvidenceRefused:
-                response.close()  # stop the transfer now, do not drain it
+                response.close()  # drop the connection: the rest is never read
                 raise
         if info.file_size is not None and sink.size != info.file_size:
             raise EvidenceRefused(

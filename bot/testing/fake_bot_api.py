@@ -114,6 +114,7 @@ class FakeFile:
     content_length: bool = True  # False: chunked transfer, no size announced
     truncate_at: int | None = None  # send this many bytes of the body, then drop the connection
     endless: bool = False  # repeat ``data`` forever (chunked) until the client gives up
+    stall: bool = False  # send ``data``, then nothing more until the server stops
     status: int = 200  # the file URL answers with this status (and no body) when not 200
     downloads: int = 0  # requests of the file URL
 
@@ -150,6 +151,7 @@ class FakeBotAPI:
         self._pending_updates: list[JsonDict] = []
         self._last_update_id = 0
         self._update_event = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._call_event = asyncio.Event()
 
         self._failures: dict[str, list[_ApiError]] = {}
@@ -196,6 +198,7 @@ class FakeBotAPI:
             raise
         self._runner = runner
         self._stopping = False
+        self._stopped.clear()
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
@@ -205,6 +208,7 @@ class FakeBotAPI:
             return
         self._stopping = True
         self._update_event.set()
+        self._stopped.set()
         self._runner = None
         await runner.cleanup()
 
@@ -298,14 +302,16 @@ class FakeBotAPI:
         content_length: bool = True,
         truncate_at: int | None = None,
         endless: bool = False,
+        stall: bool = False,
         status: int = 200,
     ) -> FakeFile:
         """Register ``data`` under ``file_id`` (a fresh one by default) for ``getFile`` and the
         file URL. ``reported_size`` is the ``file_size`` getFile answers (the real size by
         default; None leaves it out); ``content_length=False`` streams without a size;
         ``truncate_at`` sends only that many bytes of a body announced whole, then drops the
-        connection; ``endless`` repeats ``data`` until the client stops reading; ``status``
-        makes the file URL fail."""
+        connection; ``endless`` repeats ``data`` until the client stops reading; ``stall``
+        sends ``data`` and then nothing (chunked) until the server stops; ``status`` makes
+        the file URL fail."""
         number = len(self.files) + 1
         file_id = file_id or f"BQACAgUAAxkBAAIBfakeFile{number}"
         fake = FakeFile(
@@ -317,6 +323,7 @@ class FakeBotAPI:
             content_length=content_length,
             truncate_at=truncate_at,
             endless=endless,
+            stall=stall,
             status=status,
         )
         self.files[file_id] = fake
@@ -443,7 +450,7 @@ class FakeBotAPI:
         if fake.status != 200:
             return web.Response(status=fake.status, text="error")
         response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
-        if fake.content_length and not fake.endless:
+        if fake.content_length and not (fake.endless or fake.stall):
             response.content_length = len(fake.data)
         else:
             response.enable_chunked_encoding()
@@ -456,6 +463,9 @@ class FakeBotAPI:
                     await response.write(chunk)
             for start in range(0, len(body), _FILE_CHUNK):
                 await response.write(body[start : start + _FILE_CHUNK])
+            if fake.stall:
+                await self._stopped.wait()
+                return response
         except ConnectionResetError:  # the client stopped reading: what a size limit does
             return response
         if fake.truncate_at is not None:

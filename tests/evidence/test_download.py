@@ -207,6 +207,22 @@ async def test_a_server_that_lies_and_never_stops(
     assert error.reason is Refusal.TOO_LARGE
 
 
+async def test_a_download_that_takes_too_long(
+    api: FakeBotAPI, bot: Bot, store: EvidenceStore
+) -> None:
+    fake = api.add_file(b"the first bytes, then nothing", reported_size=None, stall=True)
+    error = await refused(bot, store, fake.file_id, replace(SETTINGS, download_timeout=1))
+    assert (error.reason, error.detail) == (Refusal.DOWNLOAD_FAILED, "timed out")
+
+
+async def test_local_mode_with_the_file_gone(
+    api: FakeBotAPI, bot: Bot, store: EvidenceStore, tmp_path: Path
+) -> None:
+    api.add_file(b"unused", file_id="AgACgone", file_path=str(tmp_path / "gone.jpg"))
+    error = await refused(bot, store, "AgACgone", SETTINGS)
+    assert error.reason is Refusal.DOWNLOAD_FAILED
+
+
 # -- broken downloads ----------------------------------------------------------------------
 async def test_a_body_cut_short(api: FakeBotAPI, bot: Bot, store: EvidenceStore) -> None:
     data = photo(5)
