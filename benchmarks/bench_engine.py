@@ -55,8 +55,10 @@ from bot.app import App, build_app
 from bot.core.plaintext import render_plain
 from bot.core.types import EventKind, InboundEvent, OutboundMessage
 from bot.settings import Settings
-from bot.storage.models import Conversation, OutboxMessage, ProcessedEvent, User
-from bot.storage.repo import OutboxRepo
+from bot.storage import outbox as outbox_store
+from bot.storage import people
+from bot.storage.models import OutboxMessage, ProcessedEvent
+from bot.storage.models import table as table_of
 from bot.testing.clock import FrozenClock
 from scheduler.outbox import OutboxSender
 
@@ -130,7 +132,7 @@ class Harness:
         self.channel = channel
         self.inbox: dict[str, list[Delivered]] = defaultdict(list)
         self.sender = OutboxSender(
-            self.engine.sessions, channel, self.deliver, self.engine.clock, per_second=0
+            app.db, channel, self.deliver, self.engine.clock, per_second=0, chat_interval=0
         )
         self.tag = uuid.uuid4().hex[:6]
         self.ids = itertools.count()
@@ -139,8 +141,8 @@ class Harness:
         self._arrived: dict[str, asyncio.Event] = {}
         self.statements = 0
         self.transactions = 0
-        sa_event.listen(app.db.sync_engine, "before_cursor_execute", self._on_statement)
-        sa_event.listen(app.db.sync_engine, "begin", self._on_begin)
+        sa_event.listen(app.db.engine.sync_engine, "before_cursor_execute", self._on_statement)
+        sa_event.listen(app.db.engine.sync_engine, "begin", self._on_begin)
 
     def _on_statement(self, *args: Any) -> None:
         if not str(args[2]).startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE is counted below
@@ -242,20 +244,19 @@ class Harness:
                     self.problems.append(f"{user} step {number}: {fragment!r} missing")
             offered = replies[-1].payloads if replies else ()
 
-    async def count(self, model: type, *where: Any) -> int:
-        async with self.engine.sessions() as s:
-            return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+    async def count(self, model: Any, *where: Any) -> int:
+        async with self.app.db.read() as conn:
+            stmt = select(func.count()).select_from(table_of(model)).where(*where)
+            return int(await conn.scalar(stmt) or 0)
 
     async def check_resting(self, users: list[str], phase: str) -> None:
         """Every user's conversation is at the result step; nothing is left pending."""
-        async with self.engine.sessions() as s:
-            rows = await s.execute(
-                select(User.address, Conversation.state)
-                .join(Conversation, Conversation.user_id == User.id)
-                .where(User.channel == self.channel, User.address.in_(users))
-            )
-            states = {address: state for address, state in rows}
-            pending = await OutboxRepo(s).pending_count(self.channel)
+        async with self.app.db.read() as conn:
+            states = {}
+            for address in users:
+                snap = await people.snapshot(conn, self.channel, address)
+                states[address] = snap.state if snap else None
+            pending = await outbox_store.pending_count(conn, self.channel)
         wrong = [
             u for u in users
             if (st := states.get(u)) is None
@@ -568,7 +569,7 @@ async def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         app = await build_app(settings, clock=clock)
         try:
             h = Harness(app, args.channel)
-            pool = app.db.pool
+            pool = app.db.engine.pool
             result["pool"] = f"{type(pool).__name__} size={getattr(pool, 'size', lambda: '?')()}"
             for i in range(3):  # warm-up: connections, statement caches, imports
                 await h.walk(f"{900000 + i}", steps, Timings())

@@ -1,14 +1,15 @@
-"""Wiring: settings → database, domain, NLU, dialogs → an :class:`Engine`."""
+"""Wiring: settings → database, domain, NLU, dialogs, records → an :class:`Engine`."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from datetime import timedelta
 
 from bot.core.conversation import Router
 from bot.core.domain import Domain, load_default_domain
 from bot.core.engine import Clock, Engine, system_clock
+from bot.core.services import Services
 from bot.dialogs.assessment import AssessmentDialog
 from bot.dialogs.base import Dialog
 from bot.dialogs.consent import ConsentDialog
@@ -16,10 +17,15 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
+from bot.knowledge.search import warm_up
+from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
-from bot.storage.db import make_engine, make_session_factory, migrate
+from bot.storage.db import Database, make_engine, migrate, sqlite_path
+from bot.storage.secrets import load_pepper
 from nlu.interpreter import default_interpreter
+
+log = logging.getLogger(__name__)
 
 
 def build_router(settings: Settings) -> Router:
@@ -34,34 +40,51 @@ def build_router(settings: Settings) -> Router:
     return Router({d.name: d for d in dialogs}, consent)
 
 
+def build_services() -> Services:
+    services = Services()
+    records.register(services)
+    return services
+
+
 @dataclass
 class App:
     settings: Settings
-    db: AsyncEngine
+    db: Database
     engine: Engine
 
     async def close(self) -> None:
         await self.db.dispose()
 
 
-async def build_app(
-    settings: Settings, *, clock: Clock = system_clock, domain: Domain | None = None
-) -> App:
-    """Connect, migrate to the newest schema, and assemble the engine."""
+def configure_encryption(settings: Settings) -> None:
     try:
         crypto.configure(
             crypto.Cipher(crypto.load_keys(settings.encryption_keys, settings.database_url))
         )
     except crypto.EncryptionKeyError as e:
         raise SettingsError(str(e)) from None
-    db = make_engine(settings.database_url)
-    await migrate(db)
-    engine = Engine(
-        sessions=make_session_factory(db),
+
+
+async def build_app(
+    settings: Settings, *, clock: Clock = system_clock, domain: Domain | None = None
+) -> App:
+    """Connect, migrate to the newest schema, load the reference data, assemble the engine."""
+    configure_encryption(settings)
+    if (path := sqlite_path(settings.database_url)) is not None:
+        log.info("database: %s (SQLite)", path.resolve())
+    engine = make_engine(settings.database_url)
+    await migrate(engine)
+    db = Database(engine)
+    await load_pepper(db)
+    warm_up()  # reference data and matchers now, not inside someone's first turn
+    core = Engine(
+        db=db,
         router=build_router(settings),
         domain=domain or load_default_domain(),
         interpreter=default_interpreter(),
         timezone=settings.zone,
+        services=build_services(),
         clock=clock,
+        message_ttl=timedelta(hours=settings.outbox_message_ttl_hours),
     )
-    return App(settings, db, engine)
+    return App(settings, db, core)

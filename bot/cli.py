@@ -54,12 +54,11 @@ async def _run(settings: Settings) -> None:
 
 async def _rekey(settings: Settings) -> int:
     from bot.app import build_app
-    from bot.storage.repo import reencrypt_all
+    from bot.storage.rekey import reencrypt_all
 
     app = await build_app(settings)
     try:
-        async with app.engine.sessions() as session, session.begin():
-            return await reencrypt_all(session)
+        return await reencrypt_all(app.db)
     finally:
         await app.close()
 
@@ -112,8 +111,10 @@ def _dispatch(command: str, settings: Settings) -> int:
         asyncio.run(_run(settings))
         return 0
     if command == "migrate":
+        from bot.app import configure_encryption
         from bot.storage.db import migrate_sync
 
+        configure_encryption(settings)  # a migration may move encrypted data
         migrate_sync(settings.database_url)
         print("jkp-bot: database is at the newest schema")
         return 0

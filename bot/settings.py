@@ -32,6 +32,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -93,6 +106,10 @@ class Settings:
     retention_days: int = 365
     consent_notice_version: str = "2026-11-28"
     telegram_per_second: float = 25.0
+    telegram_chat_interval: float = 1.0  # seconds between messages to one chat (on average)
+    telegram_chat_burst: int = 3  # messages one chat may get at once
+    outbox_lease_seconds: int = 30  # a sender's claim on a message; after a crash it expires
+    outbox_message_ttl_hours: int = 24  # how long an undelivered reply is still worth sending
     console_user: str = "console"
     encryption_keys: str = ""  # DATA_ENCRYPTION_KEY; see bot/storage/crypto.py
     log_level: str = "INFO"
@@ -172,6 +189,10 @@ class Settings:
                 env.get("CONSENT_NOTICE_VERSION", "").strip() or defaults.consent_notice_version
             ),
             telegram_per_second=float(_int(env, "TELEGRAM_PER_SECOND", 25, 1)),
+            telegram_chat_interval=_float(env, "TELEGRAM_CHAT_INTERVAL", 1.0, 0.0),
+            telegram_chat_burst=_int(env, "TELEGRAM_CHAT_BURST", 3, 1),
+            outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 30, 5),
+            outbox_message_ttl_hours=_int(env, "OUTBOX_MESSAGE_TTL_HOURS", 24, 1),
             console_user=env.get("CONSOLE_USER", "").strip() or defaults.console_user,
             encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,

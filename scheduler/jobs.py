@@ -1,32 +1,55 @@
-"""Periodic jobs (APScheduler 3.x, in the bot's event loop). A job never sends: when a later
-issue adds reminders, their jobs will write to the outbox with an idempotency key.
+"""Periodic jobs (APScheduler 3.x, in the bot's event loop). A job never sends: it writes to
+the outbox (through the engine's system events) with an idempotency key.
 
-Today there is one job: the daily retention purge (UU 27/2022 Pasal 43), at 03:00 in the
-bot's time zone. The same work is `jkp-bot purge`, for deployments that prefer cron.
+The retention purge (UU 27/2022 Pasal 43) runs daily at 03:00 in the bot's time zone; the same
+work is `jkp-bot purge`, for deployments that prefer cron. It deletes in small batches, each
+its own short transaction, so people writing meanwhile are not kept waiting (and a purge
+killed halfway loses nothing: the next run continues).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.app import App
-from bot.storage.repo import UserRepo
+from bot.core.services import Scope
+from bot.storage import outbox, people
 
 log = logging.getLogger(__name__)
 PURGE_JOB = "retention-purge"
+PURGE_BATCH = 50
+FINISHED_KEPT = timedelta(days=7)
 
 
-async def purge_inactive(app: App) -> int:
-    """Delete users silent for longer than the retention period; returns how many."""
-    async with app.engine.sessions() as session, session.begin():
-        deleted = await UserRepo(session).purge_inactive(
-            app.engine.clock(), app.settings.retention_days
-        )
+async def purge_inactive(app: App, batch: int = PURGE_BATCH) -> int:
+    """Delete persons silent for longer than the retention period; returns how many."""
+    deleted = 0
+    while True:
+        now = app.engine.clock()
+        scope = Scope(None, None, "system", now)
+        async with app.db.write() as conn:
+            ids = await people.inactive_persons(conn, now, app.settings.retention_days, batch)
+            for person_id in ids:
+                await app.engine.delete_person(conn, scope, person_id)
+        for hook in scope.after_commit:
+            await hook()
+        deleted += len(ids)
+        if len(ids) < batch:
+            break
+    while True:
+        async with app.db.write() as conn:
+            forgotten = await people.forget_old_events(conn, app.engine.clock(), batch * 20)
+            forgotten += await outbox.forget_finished(
+                conn, app.engine.clock() - FINISHED_KEPT, batch * 20
+            )
+        if forgotten < batch * 20:
+            break
     if deleted:
-        log.info("retention purge: deleted %d inactive user(s)", deleted)
+        log.info("retention purge: deleted %d inactive person(s)", deleted)
     return deleted
 
 

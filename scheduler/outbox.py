@@ -1,8 +1,23 @@
-"""The outbox sender: drains queued messages for one channel, in order, within its limits.
+"""The outbox sender: claims queued messages of one channel and delivers them, concurrently
+across chats, in order within a chat, within the channel's limits.
 
 A channel supplies a ``deliver(address, message)`` coroutine that raises
-:class:`RetryLater` (rate limited: wait), :class:`Unreachable` (blocked: stop sending to that
-address) or any other exception (a transient failure: retried with backoff, then dropped).
+:class:`RetryLater` (rate limited: wait), :class:`Unreachable` (blocked, deleted: stop sending
+to that chat), :class:`Rejected` (this message can never be sent: drop it) or any other
+exception (a transient failure: a network error, a 5xx, a timeout).
+
+Guarantees:
+- **At least once, in order per chat.** Rows are claimed with a lease before sending
+  (bot/storage/outbox.py), so several senders deliver each message once; a message sent just
+  before a crash may be sent again once the lease expires.
+- **Transient failures never lose a message** while it is still useful: the chat waits with
+  capped exponential backoff and jitter (up to ``max_backoff``) until the message is older
+  than ``ttl`` (``OUTBOX_MESSAGE_TTL``), then it is given up visibly (logged, counted as
+  ``expired``). Only the failing chat waits; other chats go on.
+- **Limits.** A global token bucket (``per_second``) and, per chat, at most ``chat_burst``
+  messages at once refilled one per ``chat_interval`` seconds (Telegram: about one message
+  per second per chat, short bursts allowed). ``retry_after`` is honoured for the chat, and
+  for the whole channel when a second chat is told to wait within the same period.
 """
 
 from __future__ import annotations
@@ -10,17 +25,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import time
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.core.types import OutboundMessage
-from bot.storage.repo import OutboxItem, OutboxRepo, UserRepo
+from bot.storage import outbox as store
+from bot.storage import people
+from bot.storage.db import Database, StorageUnavailable
+from bot.storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[str, OutboundMessage], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -33,99 +54,264 @@ class Unreachable(Exception):
     """The user blocked us or the address is gone: stop sending to it."""
 
 
+class Rejected(Exception):
+    """This message can never be delivered as it is (a permanent 400): drop it alone."""
+
+
+@dataclass
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up; ``rate`` 0 means no limit."""
+
+    rate: float
+    burst: float
+    clock: Callable[[], float] = time.monotonic
+    tokens: float = field(init=False)
+    stamp: float = field(init=False)
+    paused_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+        self.stamp = self.clock()
+
+    def delay(self) -> float:
+        """Seconds to wait before the next token; takes it when 0."""
+        now = self.clock()
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.rate <= 0:
+            return 0.0
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    retried: int = 0
+    dropped: int = 0
+    expired: int = 0
+    rate_limited: int = 0
+
+
 class OutboxSender:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        db: Database,
         channel: str,
         deliver: Deliver,
         clock: Callable[[], datetime],
         *,
         per_second: float = 25.0,
-        max_attempts: int = 5,
+        chat_interval: float = 1.0,
+        chat_burst: int = 3,
+        ttl: timedelta = timedelta(hours=24),
+        max_backoff: float = 300.0,
+        lease: timedelta = timedelta(seconds=30),
+        batch: int = 100,
         poll_seconds: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_unreachable: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.channel = channel
         self.deliver = deliver
         self.clock = clock
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.max_attempts = max_attempts
+        self.bucket = TokenBucket(per_second, max(1.0, per_second), monotonic)
+        self.chat_interval = chat_interval
+        self.chat_burst = chat_burst
+        self.ttl = ttl
+        self.max_backoff = max_backoff
+        self.lease = lease
+        self.batch = batch
         self.poll_seconds = poll_seconds
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.on_unreachable = on_unreachable
+        self.owner = f"{channel}-{uuid.uuid4().hex[:12]}"
+        self.stats = SenderStats()
+        self._chats: dict[str, TokenBucket] = {}
         self._wake = asyncio.Event()
-        self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
+        self._last_429 = -1e9
 
     def wake(self, channel: str | None = None) -> None:
         if channel in (None, self.channel):
             self._wake.set()
 
+    # -- the loop ---------------------------------------------------------------------
     async def drain(self) -> int:
-        """Send everything due now; returns how many were sent."""
+        """Send everything due now (claims in rounds until none is left); returns how many
+        messages were sent."""
         async with self._lock:
-            return await self._drain()
-
-    async def _drain(self) -> int:
-        sent = 0
-        while True:
-            now = self.clock()
-            if self._paused_until and now < self._paused_until:
-                return sent
-            async with self.sessions() as session:
-                batch = await OutboxRepo(session).due(self.channel, now)
-            if not batch:
-                return sent
-            unreachable: set[str] = set()
-            for item in batch:
-                if item.address in unreachable:
-                    continue  # already dropped with the rest of its queue
-                outcome = await self._send_one(item)
-                if outcome == "dropped":
-                    unreachable.add(item.address)
-                if outcome == "sent":
-                    sent += 1
-                    if self.interval:
-                        await asyncio.sleep(self.interval)
-                elif outcome == "pause":
-                    return sent
-
-    async def _send_one(self, item: OutboxItem) -> str:
-        message = OutboundMessage.from_json(item.body["parts"])
-        try:
-            await self.deliver(item.address, message)
-        except RetryLater as e:
-            until = self.clock() + timedelta(seconds=e.seconds)
-            self._paused_until = until
-            log.warning("rate limited on %s: waiting %.0fs", self.channel, e.seconds)
-            async with self.sessions() as session, session.begin():
-                await OutboxRepo(session).postpone(item.id, until, str(e), give_up=False)
-            return "pause"
-        except Unreachable as e:
-            log.info("%s:%s is unreachable (%s); dropping its queue", self.channel, item.address, e)
-            async with self.sessions() as session, session.begin():
-                await UserRepo(session).mark_blocked(self.channel, item.address)
-                await OutboxRepo(session).drop_pending(self.channel, item.address, str(e))
-            return "dropped"
-        except Exception as e:
-            attempts = item.attempts + 1
-            give_up = attempts >= self.max_attempts
-            until = self.clock() + timedelta(seconds=2**attempts)
-            log.warning("send failed on %s (attempt %d): %r", self.channel, attempts, e)
-            async with self.sessions() as session, session.begin():
-                await OutboxRepo(session).postpone(item.id, until, repr(e), give_up=give_up)
-            # Later messages to the same chat wait, so the order of a conversation holds.
-            return "pause"
-        async with self.sessions() as session, session.begin():
-            await OutboxRepo(session).mark_sent(item.id, self.clock())
-        return "sent"
+            before = self.stats.sent
+            while True:
+                items = await self._claim(self.batch)
+                if not items:
+                    return self.stats.sent - before
+                await self._send_all(items)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Drain whenever woken, and every ``poll_seconds`` for postponed messages."""
+        """Send until ``stop`` is set: whenever woken, and every ``poll_seconds`` for
+        postponed messages. While chats are in flight, more are claimed as soon as there is
+        room (a pipeline), so the rate limit, not a round trip, sets the pace. On stop, the
+        messages in hand are finished first."""
+        inflight: dict[asyncio.Task[None], int] = {}
+        failures = 0
         while not stop.is_set():
             self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox drain failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            room = self.batch - sum(inflight.values())
+            items: list[OutboxItem] = []
+            if room >= max(1, self.batch // 4):
+                try:
+                    items = await self._claim(room)
+                    failures = 0
+                except StorageUnavailable as e:
+                    failures += 1
+                    log.warning("outbox: database unavailable (%s); trying again", e)
+                except Exception:
+                    failures += 1
+                    log.exception("outbox claim failed")
+            for chat in _by_chat(items):
+                inflight[asyncio.create_task(self._send_chat(chat))] = len(chat)
+            if items:
+                continue  # there may be more, and room for them
+            wake = asyncio.ensure_future(self._wake.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait(
+                {*inflight, wake, stopping},
+                timeout=self.poll_seconds * min(2**failures, 16),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            wake.cancel()
+            stopping.cancel()
+            for task in [t for t in inflight if t in done]:
+                del inflight[task]
+                self._report(task)
+        if inflight:
+            await asyncio.wait(inflight)
+            for task in inflight:
+                self._report(task)
+
+    @staticmethod
+    def _report(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Claims not settled stay leased until they expire, then go again.
+            log.warning("outbox chat task failed: %r", error)
+
+    async def _claim(self, limit: int) -> list[OutboxItem]:
+        now = self.clock()
+        async with self.db.write() as conn:
+            return await store.claim(
+                conn, self.channel, now, owner=self.owner, until=now + self.lease, limit=limit
+            )
+
+    async def _send_all(self, items: list[OutboxItem]) -> None:
+        await asyncio.gather(*(self._send_chat(chat) for chat in _by_chat(items)))
+
+    # -- one chat ---------------------------------------------------------------------
+    async def _send_chat(self, items: list[OutboxItem]) -> None:
+        """A chat's claimed messages, one after the other; on the first that cannot go now,
+        the rest are given back (they wait behind it)."""
+        bucket = self._chats.setdefault(
+            items[0].chat_key,
+            TokenBucket(1 / self.chat_interval if self.chat_interval else 0, self.chat_burst,
+                        self.monotonic),
+        )  # fmt: skip
+        for index, item in enumerate(items):
+            if not await self._send_one(item, bucket):
+                rest = [i.id for i in items[index + 1 :]]
+                with contextlib.suppress(StorageUnavailable):
+                    async with self.db.write() as conn:
+                        await store.release(conn, rest)
+                break
+        if bucket.tokens >= bucket.burst and len(self._chats) > 10_000:
+            self._chats.pop(items[0].chat_key, None)  # bounded memory for idle chats
+
+    async def _wait_for(self, bucket: TokenBucket) -> None:
+        while (delay := bucket.delay()) > 0:
+            await self.sleep(delay)
+
+    async def _send_one(self, item: OutboxItem, chat: TokenBucket) -> bool:
+        """Deliver one message and record the outcome; False when the chat must wait."""
+        now = self.clock()
+        if item.expires_at is not None and now >= item.expires_at:
+            await self._give_up(item, store.EXPIRED, "no longer useful")
+            return True
+        await self._wait_for(chat)
+        await self._wait_for(self.bucket)
+        try:
+            await self.deliver(item.address, item.message)
+        except RetryLater as e:
+            self.stats.rate_limited += 1
+            mono = self.monotonic()
+            if mono - self._last_429 < max(1.0, e.seconds):  # a second chat told to wait
+                self.bucket.pause(e.seconds)
+            self._last_429 = mono
+            log.warning("rate limited on %s: chat waits %.0fs", self.channel, e.seconds)
+            await self._postpone(item, e.seconds, str(e), count=False)
+            return False
+        except Unreachable as e:
+            log.info("%s chat %s is unreachable (%s); dropping its queue", self.channel,
+                     item.chat_key[:8], e)  # fmt: skip
+            self.stats.dropped += 1
+            async with self.db.write() as conn:
+                await store.drop_chat(conn, item.chat_key, str(e), self.clock())
+                await people.mark_blocked(conn, self.channel, item.address)
+            if self.on_unreachable:
+                await self.on_unreachable(self.channel, item.address)
+            return False
+        except Rejected as e:
+            log.warning("%s refused message %s for good: %s", self.channel, item.id, e)
+            self.stats.dropped += 1
+            await self._give_up(item, store.DROPPED, str(e))
+            return True
+        except Exception as e:
+            return await self._transient(item, e)
+        self.stats.sent += 1
+        async with self.db.write() as conn:
+            await store.mark_sent(conn, [item.id], self.clock())
+        return True
+
+    async def _transient(self, item: OutboxItem, error: Exception) -> bool:
+        now = self.clock()
+        deadline = item.expires_at or (item.created_at + self.ttl)
+        if now >= deadline:
+            log.error("%s message %s given up after %d tries: %r", self.channel, item.id,
+                      item.attempts + 1, error)  # fmt: skip
+            await self._give_up(item, store.EXPIRED, repr(error))
+            return True
+        base = min(self.max_backoff, 2.0 ** min(item.attempts + 1, 16))
+        delay = min(self.max_backoff, base * (0.5 + self.rng.random()))
+        log.warning("send failed on %s (attempt %d): %r; next try in %.0fs", self.channel,
+                    item.attempts + 1, error, delay)  # fmt: skip
+        self.stats.retried += 1
+        await self._postpone(item, delay, repr(error), count=True)
+        return False
+
+    async def _postpone(self, item: OutboxItem, seconds: float, error: str, *, count: bool) -> None:
+        until = self.clock() + timedelta(seconds=seconds)
+        async with self.db.write() as conn:
+            await store.postpone(conn, item.id, until, error, count=count)
+
+    async def _give_up(self, item: OutboxItem, status: str, error: str) -> None:
+        if status == store.EXPIRED:
+            self.stats.expired += 1
+        async with self.db.write() as conn:
+            await store.give_up(conn, [item.id], status, error, self.clock())
+
+
+def _by_chat(items: list[OutboxItem]) -> list[list[OutboxItem]]:
+    chats: dict[str, list[OutboxItem]] = {}
+    for item in items:
+        chats.setdefault(item.chat_key, []).append(item)
+    return list(chats.values())

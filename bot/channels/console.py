@@ -34,8 +34,8 @@ class ConsoleOutput:
 async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     user = app.settings.console_user
     sender = OutboxSender(
-        app.engine.sessions, CHANNEL, ConsoleOutput(app.engine.domain, stdout),
-        app.engine.clock, per_second=0,
+        app.db, CHANNEL, ConsoleOutput(app.engine.domain, stdout), app.engine.clock,
+        per_second=0, chat_interval=0,
     )  # fmt: skip
     interactive = stdin.isatty()
 

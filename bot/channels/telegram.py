@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -32,7 +33,7 @@ from aiohttp import web
 from bot.app import App
 from bot.core.domain import Domain, Rendered
 from bot.core.types import EventKind, InboundEvent, OutboundMessage
-from bot.storage.repo import UserRepo
+from bot.storage import people
 from scheduler.jobs import build_scheduler
 from scheduler.outbox import OutboxSender, RetryLater, Unreachable
 
@@ -154,8 +155,8 @@ def build_dispatcher(app: App) -> Dispatcher:
     @router.my_chat_member()
     async def on_member(update: ChatMemberUpdated) -> None:
         if update.new_chat_member.status in ("kicked", "left"):
-            async with engine.sessions() as session, session.begin():
-                await UserRepo(session).mark_blocked(CHANNEL, str(update.chat.id))
+            async with engine.db.write() as conn:
+                await people.mark_blocked(conn, CHANNEL, str(update.chat.id))
 
     dp = Dispatcher()
     dp.include_router(router)
@@ -200,8 +201,12 @@ class TelegramRuntime:
         self.bot = make_bot(settings.telegram_token, settings.telegram_api_base)
         self.dp = build_dispatcher(app)
         self.sender = OutboxSender(
-            app.engine.sessions, CHANNEL, TelegramDelivery(self.bot, app.engine.domain),
+            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain),
             app.engine.clock, per_second=settings.telegram_per_second,
+            chat_interval=settings.telegram_chat_interval,
+            chat_burst=settings.telegram_chat_burst,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            ttl=timedelta(hours=settings.outbox_message_ttl_hours),
         )  # fmt: skip
         app.engine.on_queued = self.sender.wake
         self.jobs = build_scheduler(app)

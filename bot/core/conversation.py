@@ -18,10 +18,12 @@ from bot.core.types import (
     DeleteMyData,
     Effect,
     Input,
+    NeedAnswers,
     OutboundMessage,
     RequestHuman,
     Say,
     SetOptOut,
+    SystemEvent,
     Turn,
     combine,
     say,
@@ -29,7 +31,7 @@ from bot.core.types import (
 from bot.dialogs.base import Dialog
 
 MENU = "utter_menu"
-STATE_VERSION = 1
+STATE_VERSION = 2  # bot/records/legacy.py reads older shapes forward
 
 
 @dataclass
@@ -52,6 +54,8 @@ class ConversationState:
     def from_json(cls, data: Mapping[str, Any] | None) -> ConversationState:
         if not data:
             return cls()
+        if int(data.get("v") or 1) != STATE_VERSION:
+            raise ValueError(f"conversation state v{data.get('v')}: upgrade it first")
         return cls(
             active=data.get("active"),
             dialogs={k: dict(v) for k, v in (data.get("dialogs") or {}).items()},
@@ -217,17 +221,43 @@ class Router:
             key = "utter_resumed" if flags.opted_out else "utter_not_stopped"
             return self._with_prompt(ctx, state, Say(key), effects=(SetOptOut(False),))
         if intent == "my_data":
-            return Outcome(state, (self.my_data(state, flags),))
+            return Outcome(state, (self.my_data(ctx, state, flags),))
         # delete_data
         return self.start_dialog(ctx, state, "delete")
 
-    def my_data(self, state: ConversationState, flags: UserFlags) -> OutboundMessage:
-        """What is stored, in plain words (UU 27/2022 Pasal 7: the right of access)."""
+    def route_system(
+        self, ctx: Context, state: ConversationState, flags: UserFlags, event: SystemEvent
+    ) -> Outcome:
+        """An event that does not come from the person: the dialog that owns its kind says
+        what to say; it becomes the active dialog only if its turn asks to (``activate``)."""
+        name = next((n for n, d in self.dialogs.items() if event.kind in d.system_kinds), None)
+        if name is None:
+            raise LookupError(f"no dialog handles system events of kind {event.kind!r}")
+        dialog = self.dialogs[name]
+        turn = dialog.system(ctx, state.dialogs.get(name, {}), event)
+        if turn.activate:
+            return self._run(ctx, state, name, turn)
+        dialogs = dict(state.dialogs)
+        if turn.data:
+            dialogs[name] = turn.data
+        else:
+            dialogs.pop(name, None)
+        return Outcome(replace(state, dialogs=dialogs), turn.messages, turn.effects)
+
+    def my_data(self, ctx: Context, state: ConversationState, flags: UserFlags) -> OutboundMessage:
+        """What is stored, in plain words (UU 27/2022 Pasal 7: the right of access). Every
+        dialog's summary asks for its own records; all are asked in one round."""
         lines = [Say("utter_my_data_intro")]
-        for name, data in state.dialogs.items():
-            if name == self.consent.name:
+        missing: list[Any] = []
+        for name, dialog in self.dialogs.items():
+            try:
+                summary = dialog.summary(ctx, state.dialogs.get(name, {}))
+            except NeedAnswers as need:
+                missing.extend(need.queries)
                 continue
-            lines.extend(Say(key, params) for key, params in self._dialog(name).summary(data))
+            lines.extend(Say(key, params) for key, params in summary)
+        if missing:
+            raise NeedAnswers(tuple(missing))
         if len(lines) == 1:
             lines.append(Say("utter_my_data_no_answers"))
         lines.append(

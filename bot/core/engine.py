@@ -1,8 +1,19 @@
-"""The engine: lock the conversation, drop redeliveries, load state, route, apply effects,
-save state and queue replies in the outbox — all in one transaction per event.
+"""The engine: one door for every event, whether a person wrote or something happened to them.
 
-Channels call :meth:`Engine.handle` with an :class:`InboundEvent`; a sender drains the outbox
-(:mod:`scheduler.outbox`). Nothing here knows a channel's API.
+A turn:
+1. **Read** (no write lock): drop a redelivered event, load the identity's snapshot — its
+   person, the person's version, the conversation state.
+2. **Route** (pure): understand the input, let the router decide; when a dialog asks for
+   something (``Context.ask``), answer it on the read connection and route again with the
+   answer. Slow pure work (fuzzy matching, rendering) happens here, outside any lock.
+3. **Write** (one transaction): record the event id, bump the person's version if it is still
+   the snapshot's (else another process wrote meanwhile: compute the turn again), apply the
+   effects, save the state, queue the replies in the outbox.
+
+Events of one conversation are processed one at a time in a process (a lock per identity);
+across processes the version check keeps every answer. A database that cannot be reached
+raises :class:`StorageUnavailable` so the channel leaves the update unconfirmed, and it is
+delivered again (dedupe makes that safe). Any other failure is logged and apologised for.
 """
 
 from __future__ import annotations
@@ -10,16 +21,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.conversation import ConversationState, Outcome, Router, UserFlags
 from bot.core.domain import PLAIN_CHANNELS, Domain
+from bot.core.services import Scope, Services
 from bot.core.types import (
     Context,
     DeclineConsent,
@@ -29,22 +44,45 @@ from bot.core.types import (
     GrantConsent,
     InboundEvent,
     Input,
+    NeedAnswers,
     OutboundMessage,
+    PersonFacts,
+    Query,
     RequestHuman,
     SetOptOut,
+    SystemEvent,
     say,
 )
-from bot.storage.repo import OutboxRepo, UserRecord, UserRepo
-from nlu.interpreter import MAX_INPUT, Interpreter, normalise
+from bot.storage import outbox, people
+from bot.storage.crypto import address_hash
+from bot.storage.db import Database, StorageUnavailable
+from nlu.interpreter import Interpreter, normalise
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+MAX_TEXT = 4096  # Telegram's own limit; longer text is cut at the edge, then judged by length
+SYSTEM_CHANNEL = "system"  # processed_events namespace of system-event keys
+MAX_ROUNDS = 8  # ask-and-answer rounds in one turn
+MAX_ATTEMPTS = 5  # turns computed again after a concurrent write
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def clean_text(text: str) -> str:
+    """What a person typed, without control characters (ESC, BEL, NUL... would be echoed raw
+    by DATA and clear a terminal); line breaks and tabs become spaces."""
+    text = text[:MAX_TEXT]
+    if text.isprintable():
+        return text
+    return "".join(
+        " " if ch in "\t\n\r\v\f" else ch
+        for ch in text
+        if ch in "\t\n\r\v\f" or unicodedata.category(ch)[0] != "C"
+    )
 
 
 class KeyedLocks:
@@ -71,22 +109,52 @@ class KeyedLocks:
         return len(self._locks)
 
 
+class _Retry(Exception):
+    """Another process wrote to this person since the snapshot: compute the turn again."""
+
+
+class _Duplicate(Exception):
+    """The event was recorded meanwhile (a redelivery racing the original)."""
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a turn's replies go."""
+
+    channel: str
+    address: str
+
+
 @dataclass
 class Engine:
-    sessions: async_sessionmaker[AsyncSession]
+    db: Database
     router: Router
     domain: Domain
     interpreter: Interpreter
     timezone: ZoneInfo
+    services: Services
     clock: Clock = system_clock
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     on_queued: Callable[[str], None] | None = None  # told the channel after messages are queued
+    message_ttl: timedelta = timedelta(hours=24)  # how long a reply is worth sending
 
+    def __post_init__(self) -> None:
+        core = self.services
+        core.on_effect(GrantConsent)(self._grant)
+        core.on_effect(DeclineConsent)(self._decline)
+        core.on_effect(SetOptOut)(self._opt_out)
+        core.on_effect(RequestHuman)(self._human)
+
+    # -- user events ------------------------------------------------------------------
     async def handle(self, event: InboundEvent) -> int:
-        """Process one event; returns how many messages were queued (0 for a redelivery)."""
+        """Process one event; returns how many messages were queued (0 for a redelivery).
+        Raises :class:`StorageUnavailable` when the database cannot be reached: the event
+        was not processed and should be delivered again."""
         async with self.locks.hold(f"{event.channel}:{event.sender_id}"):
             try:
-                queued = await self._process(event)
+                queued = await self._user_turn(event)
+            except StorageUnavailable:
+                raise
             except Exception:
                 log.exception("failed to process an event from %s", event.channel)
                 queued = await self._apologise(event)
@@ -94,37 +162,197 @@ class Engine:
             self.on_queued(event.channel)
         return queued
 
-    async def _process(self, event: InboundEvent) -> int:
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            users = UserRepo(session)
-            if event.event_id and not await users.mark_processed(
-                event.channel, event.event_id, now
-            ):
+    async def _user_turn(self, event: InboundEvent) -> int:
+        target = _Target(event.channel, event.sender_id)
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock()
+            async with self.db.read() as conn:
+                if event.event_id and await people.is_processed(
+                    conn, event.channel, event.event_id
+                ):
+                    log.info("dropped a redelivered event %s:%s", event.channel, event.event_id)
+                    return 0
+                snap = await people.snapshot(conn, event.channel, event.sender_id)
+                state, legacy = self._state(snap)
+                flags = _flags(snap)
+                inp = self.understand(event, state)
+                scope = _scope(snap, event.channel, now)
+                outcome = await self._route(
+                    conn, scope, snap, now, state,
+                    partial(self.router.route, state=state, flags=flags, inp=inp),
+                )  # fmt: skip
+            try:
+                return await self._write(
+                    snap, scope, target, now, outcome, (*legacy, *outcome.effects),
+                    event_key=(event.channel, event.event_id) if event.event_id else None,
+                    inbound=True,
+                )  # fmt: skip
+            except _Retry:
+                continue
+            except _Duplicate:
                 log.info("dropped a redelivered event %s:%s", event.channel, event.event_id)
                 return 0
-            user = await users.lock_or_create(event.channel, event.sender_id, now)
-            state = ConversationState.from_json(await users.load_state(user.id))
-            inp = self.understand(event, state)
-            ctx = Context(now.astimezone(self.timezone), state.dialogs)
-            outcome = self.router.route(ctx, state, UserFlags(user.consent, user.opted_out), inp)
-            deleted = await self._apply(users, user, outcome.effects, now)
+        raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
+
+    # -- system events ----------------------------------------------------------------
+    async def handle_system(self, event: SystemEvent) -> int:
+        """Process an event that does not come from the person (see :class:`SystemEvent`);
+        returns how many messages were queued (0: already done, no consent, opted out, or
+        no identity that can receive)."""
+        async with self.db.read() as conn:
+            if event.key and await people.is_processed(conn, SYSTEM_CHANNEL, event.key):
+                return 0
+            targets = await people.addresses(conn, event.person_id)
+        usable = [t for t in targets if not t.blocked]
+        if event.channel:
+            usable = [t for t in usable if t.channel == event.channel]
+        if not usable:
+            log.info("system event %s for person %s: no identity to deliver to", event.kind,
+                     event.person_id)  # fmt: skip
+            return 0
+        chosen = usable[0]
+        async with self.locks.hold(f"{chosen.channel}:{chosen.address}"):
+            queued = await self._system_turn(event, chosen.identity_id, chosen.channel,
+                                             chosen.address)  # fmt: skip
+        if queued and self.on_queued:
+            self.on_queued(chosen.channel)
+        return queued
+
+    async def _system_turn(
+        self, event: SystemEvent, identity_id: int, channel: str, address: str
+    ) -> int:
+        target = _Target(channel, address)
+        key = (SYSTEM_CHANNEL, event.key) if event.key else None
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock()
+            async with self.db.read() as conn:
+                snap = await people.snapshot_of(conn, identity_id)
+                if snap is None:
+                    return 0
+                person = snap.person
+                if person.consent != "granted" or (person.opted_out and not event.essential):
+                    return 0
+                state, legacy = self._state(snap)
+                scope = _scope(snap, channel, now)
+                outcome = await self._route(
+                    conn, scope, snap, now, state,
+                    partial(self.router.route_system, state=state, flags=_flags(snap), event=event),
+                )  # fmt: skip
+            try:
+                return await self._write(
+                    snap, scope, target, now, outcome, (*legacy, *outcome.effects),
+                    event_key=key, inbound=False, essential=event.essential,
+                    idempotency=event.key,
+                )  # fmt: skip
+            except _Retry:
+                continue
+            except _Duplicate:
+                return 0
+        raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
+
+    # -- the three steps ----------------------------------------------------------------
+    def _state(self, snap: people.Snapshot | None) -> tuple[ConversationState, list[Effect]]:
+        from bot.records.legacy import upgrade_state
+
+        stored, legacy = upgrade_state(snap.state if snap else None)
+        return ConversationState.from_json(stored), legacy
+
+    async def _route(
+        self,
+        conn: AsyncConnection,
+        scope: Scope,
+        snap: people.Snapshot | None,
+        now: datetime,
+        state: ConversationState,
+        route: Callable[[Context], Outcome],
+    ) -> Outcome:
+        """Run the pure router; answer what it asks (reads only) and run it again."""
+        person = snap.person if snap else None
+        zone = ZoneInfo(person.tz) if person and person.tz else self.timezone
+        local = now.astimezone(zone)
+        answers: dict[Query[Any], Any] = {}
+        for _ in range(MAX_ROUNDS):
+            ctx = Context(local, state.dialogs, answers, scope.channel, person)
+            try:
+                return route(ctx)
+            except NeedAnswers as need:
+                for query in need.queries:
+                    if query not in answers:
+                        answers[query] = await self.services.answer(conn, scope, query)
+        raise RuntimeError(f"a turn asked more than {MAX_ROUNDS} rounds of questions")
+
+    async def _write(
+        self,
+        snap: people.Snapshot | None,
+        scope: Scope,
+        target: _Target,
+        now: datetime,
+        outcome: Outcome,
+        effects: Sequence[Effect],
+        *,
+        event_key: tuple[str, str] | None,
+        inbound: bool,
+        essential: bool = False,
+        idempotency: str | None = None,
+    ) -> int:
+        async with self.db.write() as conn:
+            if event_key and not await people.mark_processed(conn, *event_key, now):
+                raise _Duplicate
+            if snap is None:
+                created = await people.create_identity(conn, target.channel, target.address, now)
+                if created is None:
+                    raise _Retry
+                snap = created
+            if not await people.claim_version(
+                conn, snap.person.id, snap.version, now, seen=inbound
+            ):
+                raise _Retry
+            if inbound:
+                await people.touch_identity(conn, snap.identity_id, now)
+            scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
+            deleted = False
+            for effect in effects:
+                if isinstance(effect, DeleteMyData):
+                    await self.delete_person(conn, scope, snap.person.id)
+                    deleted = True
+                    break
+                await self.services.apply(conn, scope, effect)
             if not deleted:
-                outcome.state.pending = self._choices(outcome, event.channel)
-                await users.save_state(user.id, outcome.state.to_json(), now)
+                outcome.state.pending = self._choices(outcome, target.channel)
+                await people.save_state(
+                    conn, snap.identity_id, snap.person.id, outcome.state.to_json(), now
+                )
             await self._enqueue(
-                OutboxRepo(session), event, None if deleted else user.id, outcome.messages, now
-            )
-            return len(outcome.messages)
+                conn, target, None if deleted else snap.person.id, outcome.messages, now,
+                essential=essential, idempotency=idempotency,
+            )  # fmt: skip
+        for hook in scope.after_commit:
+            try:
+                await hook()
+            except Exception:
+                log.exception("work after a turn failed")
+        return len(outcome.messages)
+
+    async def delete_person(self, conn: AsyncConnection, scope: Scope, person_id: int) -> None:
+        """HAPUS and the retention purge: every feature's own cleanup, then the person and
+        everything hanging off them (identities, conversations, records, messages)."""
+        for cleanup in self.services.deleters:
+            await cleanup(conn, scope, person_id)
+        await people.delete_person(conn, person_id)
 
     async def _apologise(self, event: InboundEvent) -> int:
-        """Never silence: if processing failed, at least say so (in a fresh transaction)."""
+        """Never silence: if processing failed, at least say so (in a fresh transaction).
+        The event is recorded as handled, so a redelivery does not fail the same way again."""
+        now = self.clock()
         try:
-            async with self.sessions() as session, session.begin():
-                user = await UserRepo(session).get(event.channel, event.sender_id)
+            async with self.db.read() as conn:
+                snap = await people.snapshot(conn, event.channel, event.sender_id)
+            async with self.db.write() as conn:
+                if event.event_id:
+                    await people.mark_processed(conn, event.channel, event.event_id, now)
                 await self._enqueue(
-                    OutboxRepo(session), event, user.id if user else None,
-                    (say("utter_error"),), self.clock(),
+                    conn, _Target(event.channel, event.sender_id),
+                    snap.person.id if snap else None, (say("utter_error"),), now,
                 )  # fmt: skip
             return 1
         except Exception:
@@ -133,41 +361,51 @@ class Engine:
 
     async def _enqueue(
         self,
-        outbox: OutboxRepo,
-        event: InboundEvent,
-        user_id: int | None,
+        conn: AsyncConnection,
+        target: _Target,
+        person_id: int | None,
         messages: Iterable[OutboundMessage],
         now: datetime,
+        *,
+        essential: bool = False,
+        idempotency: str | None = None,
     ) -> None:
-        for message in messages:
+        chat_key = address_hash(target.channel, target.address)
+        for i, message in enumerate(messages):
             await outbox.enqueue(
-                channel=event.channel, address=event.sender_id, user_id=user_id,
-                body={"parts": message.to_json()}, now=now,
+                conn, channel=target.channel, chat_key=chat_key, address=target.address,
+                person_id=person_id, message=message, now=now,
+                expires_at=now + self.message_ttl, essential=essential,
+                idempotency_key=f"{idempotency}:{i}" if idempotency else None,
             )  # fmt: skip
 
-    async def _apply(
-        self, users: UserRepo, user: UserRecord, effects: Iterable[Effect], now: datetime
-    ) -> bool:
-        """Carry out the dialogs' effects; True when the user's data was deleted."""
-        for effect in effects:
-            if isinstance(effect, GrantConsent):
-                await users.record_consent(user.id, "granted", effect.version, now)
-            elif isinstance(effect, DeclineConsent):
-                await users.record_consent(user.id, "declined", effect.version, now)
-            elif isinstance(effect, RequestHuman):
-                await users.open_handoff(user.id, effect.reason, now)
-            elif isinstance(effect, SetOptOut):
-                await users.set_opted_out(user.id, effect.opted_out)
-            elif isinstance(effect, DeleteMyData):
-                await users.delete_user(user.id)
-                return True
-        return False
+    # -- core effects -----------------------------------------------------------------
+    async def _grant(self, conn: AsyncConnection, scope: Scope, effect: GrantConsent) -> None:
+        assert scope.person_id is not None
+        await people.record_consent(conn, scope.person_id, "granted", effect.version, scope.now)
 
+    async def _decline(self, conn: AsyncConnection, scope: Scope, effect: DeclineConsent) -> None:
+        assert scope.person_id is not None
+        await people.record_consent(conn, scope.person_id, "declined", effect.version, scope.now)
+
+    async def _opt_out(self, conn: AsyncConnection, scope: Scope, effect: SetOptOut) -> None:
+        assert scope.person_id is not None
+        await people.set_opted_out(conn, scope.person_id, effect.opted_out)
+
+    async def _human(self, conn: AsyncConnection, scope: Scope, effect: RequestHuman) -> None:
+        assert scope.person_id is not None
+        await people.open_handoff(conn, scope.person_id, effect.reason, scope.now)
+
+    # -- understanding ----------------------------------------------------------------
     def _choices(self, outcome: Outcome, channel: str) -> list[list[str]]:
-        """The buttons of the last message, remembered to read "2" or a typed title."""
+        """The options the person now sees, remembered to read "2" or a typed title: those
+        of the last message when it offers any or asks a question; otherwise (a notice, the
+        STOP acknowledgement) the options shown before stay valid."""
         if not outcome.messages:
-            return []
+            return outcome.state.pending
         rendered = self.domain.render(outcome.messages[-1], channel)
+        if not rendered.buttons and not rendered.nav:
+            return outcome.state.pending
         return [[b.payload, b.title] for b in rendered.buttons]
 
     def understand(self, event: InboundEvent, state: ConversationState) -> Input:
@@ -180,7 +418,7 @@ class Engine:
             if event.payload.startswith("/"):
                 return Input(intent=event.payload[1:])
             return Input(choice=event.payload)
-        text = event.text.strip()[:MAX_INPUT]
+        text = clean_text(event.text).strip()
         if not text:
             return Input()
         if event.channel in PLAIN_CHANNELS and state.pending and (m := _NUMBER.match(text)):
@@ -198,3 +436,16 @@ class Engine:
         if payload.startswith("/"):
             return Input(intent=payload[1:])
         return Input(choice=payload)
+
+
+def _flags(snap: people.Snapshot | None) -> UserFlags:
+    if snap is None:
+        return UserFlags()
+    return UserFlags(snap.person.consent, snap.person.opted_out)
+
+
+def _scope(snap: people.Snapshot | None, channel: str, now: datetime) -> Scope:
+    return Scope(snap.person.id if snap else None, snap.identity_id if snap else None, channel, now)
+
+
+__all__ = ["Engine", "KeyedLocks", "PersonFacts", "StorageUnavailable", "clean_text"]

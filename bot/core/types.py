@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 
 class EventKind(StrEnum):
@@ -33,6 +33,25 @@ class InboundEvent:
     attachment: str = ""  # the channel's reference to a photo (Telegram file_id), never bytes
     event_id: str | None = None  # the channel's id for redelivery detection (update_id)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SystemEvent:
+    """Something that happens to a person without them writing: a reminder falls due, a
+    counselor writes, a status changes. It enters through the same engine door as a user's
+    message (same lock, same transaction, same outbox) and respects consent and opt-out:
+    only ``essential`` events reach a person who said STOP.
+
+    ``key`` makes it happen once (a sweep that runs twice, a restart); ``channel`` picks the
+    identity to answer on (default: the one the person used last).
+    """
+
+    person_id: int
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    essential: bool = False
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,33 +127,57 @@ class Input:
     attachment: str = ""
 
 
-# Effects: what a dialog asks the engine to do besides replying.
+# Effects: what a dialog asks the engine to do besides replying. Each feature defines its
+# own (frozen dataclasses subclassing Effect); the engine applies them through the handler
+# registered for their type, in the same transaction as the conversation state.
+class Effect:
+    """Something a dialog wants done in the world, applied by the engine after the turn."""
+
+
 @dataclass(frozen=True)
-class GrantConsent:
+class GrantConsent(Effect):
     version: str
 
 
 @dataclass(frozen=True)
-class DeclineConsent:
+class DeclineConsent(Effect):
     version: str
 
 
 @dataclass(frozen=True)
-class RequestHuman:
+class RequestHuman(Effect):
     reason: str  # where the user was when they asked
 
 
 @dataclass(frozen=True)
-class SetOptOut:
+class SetOptOut(Effect):
     opted_out: bool
 
 
 @dataclass(frozen=True)
-class DeleteMyData:
+class DeleteMyData(Effect):
     pass
 
 
-Effect = GrantConsent | DeclineConsent | RequestHuman | SetOptOut | DeleteMyData
+# Asking the world: a dialog that needs I/O (a record, a search, a stored file) asks through
+# ``Context.ask(query)``. If the engine has not answered that query yet in this turn, ``ask``
+# raises :class:`NeedAnswers`; the engine answers it (reads only), and runs the pure turn again
+# with the answer in the context. A dialog never does I/O; it only finds answers or asks.
+T = TypeVar("T")
+
+
+class Query(Generic[T]):
+    """A question for the world whose answer has type ``T``. Concrete queries are frozen
+    (hashable) dataclasses; the engine answers each through the handler registered for its
+    type, on a read-only connection, before any write."""
+
+
+class NeedAnswers(Exception):
+    """Raised by :meth:`Context.ask` for queries not answered yet in this turn."""
+
+    def __init__(self, queries: tuple[Query[Any], ...]) -> None:
+        super().__init__(", ".join(type(q).__name__ for q in queries))
+        self.queries = queries
 
 
 @dataclass(frozen=True)
@@ -145,16 +188,45 @@ class Turn:
     messages: tuple[OutboundMessage, ...] = ()
     effects: tuple[Effect, ...] = ()
     done: bool = False
+    activate: bool = False  # a system event's turn: make this dialog the active one
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the engine always knows of the person in a turn (their row, read anyway)."""
+
+    id: int
+    consent: str = "none"
+    opted_out: bool = False
+    tz: str | None = None
+    benefit_start: date | None = None
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a dialog may know of the world: the time (in the user's zone) and, read-only,
-    what the other dialogs of this conversation hold (the profile shows the registration)."""
+    """What a dialog may know of the world: the time (in the person's zone), the channel,
+    read-only, what the other dialogs of this conversation hold, and the answers to what it
+    asked (:meth:`ask`)."""
 
     now: datetime
     dialogs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    answers: Mapping[Query[Any], Any] = field(default_factory=dict)
+    channel: str = ""
+    person: PersonFacts | None = None
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def ask(self, query: Query[T]) -> T:
+        """The answer to ``query``; raises :class:`NeedAnswers` until the engine has it."""
+        if query in self.answers:
+            return cast(T, self.answers[query])
+        raise NeedAnswers((query,))
+
+    def ask_all(self, *queries: Query[Any]) -> tuple[Any, ...]:
+        """Several answers at once: every missing query is asked in one round."""
+        missing = tuple(q for q in queries if q not in self.answers)
+        if missing:
+            raise NeedAnswers(missing)
+        return tuple(self.answers[q] for q in queries)

@@ -1,20 +1,25 @@
 """Asesmen diri (Pedoman 3.4): 1–3 previous jobs, exactly 3 desired jobs, the interest
 inventory, then the three best-matching job groups. Diagram: assessment.mmd.
 
-Data: ``{"step", "previous": [titles], "desired": [titles], "offered": [titles],
-"answers": {item: 1-5}, "results": [...]}``. An attempt in progress survives MENU and
-restarts; BATAL drops it but keeps earlier results; a retake adds a new result.
+The conversation keeps the attempt in progress: ``{"step", "previous": [titles], "desired":
+[titles], "offered": [titles], "answers": {item: 1-5}}``. Finished results are records
+(:class:`SaveAssessment`); the steps see them as ``results``. An attempt in progress survives
+MENU and restarts; BATAL drops it but keeps earlier results; a retake adds a new result. The
+item answers are not kept once the result is computed (only the six interest scores are).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
 from bot.knowledge.catalog import catalog
 from bot.knowledge.scoring import interest_scores, match_groups
 from bot.knowledge.search import occupations
+from bot.records.model import AssessmentRecord, AssessmentsQuery, SaveAssessment
 
 PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE = "previous", "previous_pick", "previous_more"
 DESIRED, DESIRED_PICK = "desired", "desired_pick"
@@ -29,10 +34,38 @@ def _fresh(results: list[Any]) -> dict[str, Any]:
             "results": results}  # fmt: skip
 
 
-class AssessmentDialog:
+class AssessmentDialog(DialogDefaults):
     """Asesmen diri: jobs, interests, result."""
 
     name = "assessment"
+
+    # -- the records behind the steps -------------------------------------------------
+    @staticmethod
+    def _view(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+        results = [r.to_data() for r in ctx.ask(AssessmentsQuery())]
+        return {**data, "results": results}
+
+    @staticmethod
+    def _kept(turn: Turn) -> Turn:
+        data = {k: v for k, v in turn.data.items() if k != "results"}
+        if data.get("step") == RESULT:
+            data = {"step": RESULT}
+        return replace(turn, data=data)
+
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._start(ctx, self._view(ctx, data)))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        return self._kept(self._handle(ctx, self._view(ctx, data), inp))
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._back(ctx, self._view(ctx, data)))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._reprompt(ctx, self._view(ctx, data)))
+
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._cancel(ctx, self._view(ctx, data)))
 
     # -- prompts ----------------------------------------------------------------------
     def _prompt(self, data: dict[str, Any]) -> OutboundMessage:
@@ -76,7 +109,7 @@ class AssessmentDialog:
         return combine(*lines)
 
     # -- protocol ---------------------------------------------------------------------
-    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Continue an attempt in progress, or begin one (a retake keeps earlier results)."""
         if data.get("step") in IN_PROGRESS:
             # An offer shown before the pause is not shown again: ask the question afresh.
@@ -89,16 +122,16 @@ class AssessmentDialog:
         intro = "utter_assessment_intro_again" if results else "utter_assessment_intro"
         return Turn(fresh, (say(intro), self._prompt(fresh)))
 
-    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return Turn(data, (self._prompt(data),))
 
-    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Drop the attempt in progress; earlier results stay."""
         results = list(data.get("results") or [])
         kept = {"step": RESULT, "results": results} if results else {}
         return Turn(kept, (say("utter_assessment_cancelled"),), done=True)
 
-    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """One step back: the last item, an offer, the last desired job, the "any more?"
         question, the last previous job."""
         d = {**data, "offered": []}
@@ -120,7 +153,7 @@ class AssessmentDialog:
             return Turn(data, (combine(Say("utter_back_at_start"), *self._prompt(data).parts),))
         return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
 
-    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+    def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step")
         if step in (PREVIOUS, PREVIOUS_PICK):
             return self._job(data, inp, "previous", PREVIOUS)
@@ -219,7 +252,11 @@ class AssessmentDialog:
             "groups": [{"code": g.code, "percent": g.percent} for g in groups],
         }
         results = [*data.get("results", []), result]
-        return Turn({"step": RESULT, "results": results}, (self._result(result),))
+        return Turn(
+            {"step": RESULT, "results": results},
+            (self._result(result),),
+            (SaveAssessment(AssessmentRecord.from_data(result)),),
+        )
 
     def _after(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         if inp.choice == "assessment:vacancies" and data.get("results"):
@@ -229,11 +266,12 @@ class AssessmentDialog:
                 (say("utter_assessment_vacancies", groups=", ".join(names)), self._prompt(data)),
             )
         if inp.choice == "assessment:retake":
-            return self.start(ctx, {"results": data.get("results") or []})
+            return self._start(ctx, {"results": data.get("results") or []})
         problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
         return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        data = self._view(ctx, data)
         lines: list[tuple[str, dict[str, str]]] = []
         if data.get("previous"):
             lines.append(("utter_data_previous_jobs", {"value": ", ".join(data["previous"])}))

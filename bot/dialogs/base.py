@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.core.types import Context, Input, Turn
+from bot.core.types import Context, Input, SystemEvent, Turn
 
 
 class Dialog(Protocol):
     name: str
+    system_kinds: frozenset[str]  # the system events this dialog answers (usually none)
 
     def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Begin, or resume where ``data`` left off."""
@@ -29,5 +30,18 @@ class Dialog(Protocol):
     def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Say the current step's question again (after help, a sticker...)."""
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
-        """The personal data this dialog holds, as (response key, params) lines."""
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        """The personal data this dialog holds and the records it owns, as (response key,
+        params) lines; records are read with ``ctx.ask``."""
+
+    def system(self, ctx: Context, data: dict[str, Any], event: SystemEvent) -> Turn:
+        """A system event of one of ``system_kinds`` (see :class:`SystemEvent`)."""
+
+
+class DialogDefaults:
+    """What most dialogs share: no system events."""
+
+    system_kinds: frozenset[str] = frozenset()
+
+    def system(self, ctx: Context, data: dict[str, Any], event: SystemEvent) -> Turn:
+        raise LookupError(f"{type(self).__name__} does not handle {event.kind!r}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.types import Context, DeclineConsent, GrantConsent, Input, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 
 ASKED, DECLINED = "asked", "declined"
 QUESTION = "utter_consent_question"
 
 
-class ConsentDialog:
+class ConsentDialog(DialogDefaults):
     """Ask for explicit consent; nothing else runs until it is given."""
 
     name = "consent"
@@ -61,5 +62,5 @@ class ConsentDialog:
             return Turn(data, (say("utter_consent_declined_reminder"),))
         return Turn(data, (combine(Say("utter_consent_need_answer"), Say(QUESTION)),))
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         return []

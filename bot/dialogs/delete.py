@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.types import Context, DeleteMyData, Input, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 
 QUESTION = "utter_ask_delete_confirm"
 
 
-class DeleteDataDialog:
+class DeleteDataDialog(DialogDefaults):
     """Ask once more, then delete."""
 
     name = "delete"
@@ -34,5 +35,5 @@ class DeleteDataDialog:
             return Turn({}, (say("utter_delete_cancelled"),), done=True)
         return Turn(data, (combine(Say("utter_invalid_choice"), Say(QUESTION)),))
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         return []

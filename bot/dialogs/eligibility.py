@@ -1,18 +1,24 @@
 """Cek kelayakan: one question at a time, then a verdict with every failed or unknown
 condition and its clause (Pedoman 2.1; PP 6/2025). Diagram: eligibility.mmd.
 
-The data kept is ``{"answers": {slot: value}, "step": str}``. Answers always form a prefix of
-the question path, so "back" simply drops the last one. The wage asked for the benefit
-estimate is used once and never stored (UU 27/2022: personal finance is specific data).
+The conversation keeps the check in progress, ``{"answers": {slot: value}, "step": str}``.
+Answers always form a prefix of the question path, so "back" simply drops the last one. A
+finished check is a record (verdict, the answers on its path, the claim deadline), saved with
+:class:`SaveEligibility`; at the result steps the dialog reads it back. The wage asked for the
+benefit estimate is used once and never stored (UU 27/2022: personal finance is specific
+data).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
+from bot.records.model import EligibilityQuery, SaveEligibility
 from bot.rules.benefit import estimate_benefit
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import (
@@ -130,13 +136,42 @@ def verdict_messages(result: Assessment, rules: RuleSettings) -> tuple[OutboundM
     )
 
 
-class EligibilityDialog:
+class EligibilityDialog(DialogDefaults):
     """Cek kelayakan (Pedoman 2.1 + PP 6/2025 Pasal 4 and 40)."""
 
     name = "eligibility"
 
     def __init__(self, rules: RuleSettings) -> None:
         self.rules = rules
+
+    # -- the record behind the result steps -------------------------------------------
+    def _view(self, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+        """At the result steps, the finished check as the steps expect it."""
+        if data.get("step") in (RESULT, WAGE_STEP):
+            record = ctx.ask(EligibilityQuery())
+            if record is None:
+                return {}
+            return {**data, "answers": dict(record.answers), "verdict": record.verdict}
+        return data
+
+    @staticmethod
+    def _kept(turn: Turn) -> Turn:
+        """What the conversation keeps: at the result steps the record holds the rest."""
+        if turn.data.get("step") in (RESULT, WAGE_STEP):
+            return replace(turn, data={"step": turn.data["step"]})
+        return turn
+
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._start(ctx, self._view(ctx, data)))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        return self._kept(self._handle(ctx, self._view(ctx, data), inp))
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._back(ctx, self._view(ctx, data)))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._reprompt(ctx, self._view(ctx, data)))
 
     def _ask(self, q: Question, *before: Say) -> OutboundMessage:
         return combine(*before, Say(q.ask_key))
@@ -153,9 +188,15 @@ class EligibilityDialog:
         if before:
             messages = (combine(*before), *messages)
         data = {"answers": kept, "step": RESULT, "verdict": str(result.verdict)}
-        return Turn(data, messages)
+        phk = kept.get("phk_date")
+        deadline = (
+            claim_deadline(date.fromisoformat(phk), self.rules)
+            if isinstance(phk, str) and phk != UNKNOWN
+            else None
+        )
+        return Turn(data, messages, (SaveEligibility(str(result.verdict), kept, deadline),))
 
-    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Begin, or continue at the unanswered question."""
         answers = dict(data.get("answers") or {})
         if not answers or data.get("step") == RESULT:
@@ -166,7 +207,7 @@ class EligibilityDialog:
         """BATAL discards the answers: the next check starts afresh."""
         return Turn({}, (say("utter_cancelled"),), done=True)
 
-    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Repeat the current question (or the result menu)."""
         step = data.get("step")
         if step == WAGE_STEP:
@@ -179,7 +220,7 @@ class EligibilityDialog:
         eligible = data.get("verdict") == Verdict.ELIGIBLE
         return say("utter_result_menu_eligible" if eligible else "utter_result_menu")
 
-    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Drop the last answer and ask that question again."""
         answers = dict(data.get("answers") or {})
         if data.get("step") == WAGE_STEP:
@@ -190,7 +231,7 @@ class EligibilityDialog:
         answers.pop(asked[-1])
         return self._advance(ctx, answers, Say("utter_back_ok"))
 
-    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+    def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step")
         if step == RESULT:
             return self._handle_result(ctx, data, inp)
@@ -243,10 +284,15 @@ class EligibilityDialog:
             lines.append(Say("utter_estimate_deadline", {"deadline": format_date(deadline)}))
         return Turn({**data, "step": RESULT}, (combine(*lines), self._result_menu(data)))
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
-        """Each stored answer, in the words of its button or as typed."""
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        """Each stored answer, in the words of its button or as typed: the check in
+        progress, else the last finished one."""
+        answers = data.get("answers")
+        if not answers:
+            record = ctx.ask(EligibilityQuery())
+            answers = record.answers if record else {}
         lines: list[tuple[str, dict[str, str]]] = []
-        for slot, value in (data.get("answers") or {}).items():
+        for slot, value in answers.items():
             q = BY_SLOT.get(slot)
             if q is None:
                 continue

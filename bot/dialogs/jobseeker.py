@@ -2,15 +2,18 @@
 (a province and regency/city in Indonesia, or a country abroad), physical condition.
 Diagram: jobseeker.mmd.
 
-Data: ``{"step", "draft": {...}, "offered": [...], "registration": {...}}``; the saved
-registration is only replaced when an edited draft is saved.
+The conversation keeps the registration in progress, ``{"step", "draft": {...}, "offered":
+[...]}``; the saved registration is a record (:class:`SaveRegistration`), which the steps see
+as ``registration`` and which is only replaced when an edited draft is saved.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, offer, read_pick
 from bot.knowledge.catalog import catalog
 from bot.knowledge.search import (
@@ -22,6 +25,7 @@ from bot.knowledge.search import (
     regencies,
     regencies_in,
 )
+from bot.records.model import RegistrationQuery, RegistrationRecord, SaveRegistration
 
 JOB, STATUS, WHERE, PROVINCE, REGENCY, COUNTRY, CONDITION, CONFIRM, SAVED = (
     "job", "status", "where", "province", "regency", "country", "condition", "confirm", "saved"
@@ -33,10 +37,41 @@ PICK_STEPS = {JOB, PROVINCE, REGENCY, COUNTRY}
 ASKED_BY_NAME = (JOB, STATUS, WHERE, PROVINCE, COUNTRY, CONDITION)  # utter_ask_js_<step>
 
 
-class JobSeekerDialog:
+class JobSeekerDialog(DialogDefaults):
     """Register as a job seeker, or change the registration."""
 
     name = "jobseeker"
+
+    # -- the record behind the steps --------------------------------------------------
+    @staticmethod
+    def _view(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+        record = ctx.ask(RegistrationQuery())
+        view = {k: v for k, v in data.items() if k != "registration"}
+        if record is not None:
+            view["registration"] = record.to_data()
+        return view
+
+    @staticmethod
+    def _kept(turn: Turn) -> Turn:
+        data = {k: v for k, v in turn.data.items() if k != "registration"}
+        if data.get("step") == SAVED:
+            data = {"step": SAVED}
+        return replace(turn, data=data)
+
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._start(ctx, self._view(ctx, data)))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        return self._kept(self._handle(ctx, self._view(ctx, data), inp))
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._back(ctx, self._view(ctx, data)))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._reprompt(ctx, self._view(ctx, data)))
+
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return self._kept(self._cancel(ctx, self._view(ctx, data)))
 
     def _matcher(self, data: dict[str, Any]) -> Matcher:
         step = data["step"]
@@ -95,7 +130,7 @@ class JobSeekerDialog:
         return lines
 
     # -- protocol ---------------------------------------------------------------------
-    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Show the saved registration, continue a draft, or begin."""
         step = data.get("step")
         if step and step != SAVED:
@@ -108,10 +143,10 @@ class JobSeekerDialog:
         d = {"step": JOB, "draft": {}, "offered": []}
         return Turn(d, (say("utter_jobseeker_intro"), self._prompt(d)))
 
-    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return Turn(data, (self._prompt(data),))
 
-    def cancel(
+    def _cancel(
         self, ctx: Context, data: dict[str, Any], key: str = "utter_jobseeker_cancelled"
     ) -> Turn:
         """Drop the draft; a saved registration stays."""
@@ -119,7 +154,7 @@ class JobSeekerDialog:
         kept = {"step": SAVED, "registration": saved} if saved else {}
         return Turn(kept, (say(key),), done=True)
 
-    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         order = [JOB, STATUS, WHERE, PROVINCE, REGENCY, CONDITION, CONFIRM]
         step = data.get("step")
         if step == COUNTRY:
@@ -133,7 +168,7 @@ class JobSeekerDialog:
         d = {**data, "step": previous, "offered": []}
         return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
 
-    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+    def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step")
         if step in PICK_STEPS:
             return self._pick(data, inp)
@@ -143,7 +178,7 @@ class JobSeekerDialog:
             if inp.choice == "status:phk" or inp.intent == "affirm":
                 return self._next(data, WHERE)
             if inp.choice == "status:other" or inp.intent == "deny":
-                return self.cancel(ctx, data, "utter_jobseeker_not_phk")
+                return self._cancel(ctx, data, "utter_jobseeker_not_phk")
         elif step == WHERE and prefix == "where":
             if answer == "id":
                 return self._next(data, PROVINCE)
@@ -156,7 +191,10 @@ class JobSeekerDialog:
             saved = {**data["draft"], "status": "ter_phk"}
             saved["saved_at"] = ctx.now.isoformat(timespec="seconds")
             d = {"step": SAVED, "registration": saved}
-            return Turn(d, (say("utter_jobseeker_saved"), self._prompt(d)))
+            record = RegistrationRecord.from_data(saved)
+            return Turn(
+                d, (say("utter_jobseeker_saved"), self._prompt(d)), (SaveRegistration(record),)
+            )
         elif step == CONFIRM and inp.choice == "js:edit":
             return self._next({**data, "draft": {}}, JOB)
         elif step == SAVED and inp.choice == "js:edit":
@@ -217,8 +255,9 @@ class JobSeekerDialog:
         draft["country"] = picked.key
         return self._next({**data, "draft": draft}, CONDITION, noted)
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         """The saved registration, and an unfinished one (its condition answer included)."""
+        data = self._view(ctx, data)
         lines = [(s.key, dict(s.params)) for s in self.registration_lines(data)]
         draft = data.get("draft") or {}
         if data.get("step") not in (None, SAVED) and draft:

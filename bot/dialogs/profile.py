@@ -2,22 +2,26 @@
 entries added, changed and removed, and a dashboard of what is complete and what is missing.
 Diagram: profile.mmd.
 
-Data: ``{"sections": {...}, "step", "section", "index", "field", "draft", "offered"}``.
-A section is saved only when its last field is answered; BATAL drops the draft only.
+The conversation keeps where the person is, ``{"step", "section", "index", "field", "draft",
+"offered"}``; the saved sections are records (:class:`SaveProfileSection`), which the steps
+see as ``sections``. A section is saved only when its last field is answered; BATAL drops
+the draft only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
+from bot.dialogs.base import DialogDefaults
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
 from bot.dialogs.questions import Problem, Question, read_answer
 from bot.knowledge.catalog import catalog
 from bot.knowledge.search import regencies
+from bot.records.model import ProfileQuery, RegistrationQuery, SaveProfileSection
 from bot.rules.parsing import format_date
 
 HOME, SECTION, FIELD, ENTRY, CONFIRM_DELETE = "home", "section", "field", "entry", "delete"
@@ -103,6 +107,15 @@ SECTIONS: tuple[Section, ...] = (
     Section("skill", (_text("pf_skill_name", 80),), repeating=True, label=("pf_skill_name",)),
 )
 BY_ID = {s.id: s for s in SECTIONS}
+
+
+def _entries(value: Any) -> tuple[dict[str, Any], ...]:
+    """A section's value as record entries: a single section is one entry."""
+    if not value:
+        return ()
+    return (dict(value),) if isinstance(value, dict) else tuple(dict(e) for e in value)
+
+
 PICKED_FIELDS = {"pf_domicile"}
 
 
@@ -132,10 +145,47 @@ def shown(q: Question, value: Any) -> str:
     return str(value)
 
 
-class ProfileDialog:
+class ProfileDialog(DialogDefaults):
     """Resume: a dashboard, then one section at a time."""
 
     name = "profile"
+
+    # -- the records behind the steps -------------------------------------------------
+    @staticmethod
+    def _view(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "sections": ctx.ask(ProfileQuery()).as_data()}
+
+    @staticmethod
+    def _kept(before: dict[str, Any], turn: Turn) -> Turn:
+        """Sections the turn changed become effects; the conversation keeps the rest."""
+        old, new = before.get("sections") or {}, turn.data.get("sections") or {}
+        saves = tuple(
+            SaveProfileSection(s.id, _entries(new.get(s.id)))
+            for s in SECTIONS
+            if "sections" in turn.data and new.get(s.id) != old.get(s.id)
+        )
+        data = {k: v for k, v in turn.data.items() if k != "sections"}
+        return replace(turn, data=data, effects=(*turn.effects, *saves))
+
+    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        view = self._view(ctx, data)
+        return self._kept(view, self._start(ctx, view))
+
+    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+        view = self._view(ctx, data)
+        return self._kept(view, self._handle(ctx, view, inp))
+
+    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        view = self._view(ctx, data)
+        return self._kept(view, self._back(ctx, view))
+
+    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        view = self._view(ctx, data)
+        return self._kept(view, self._reprompt(ctx, view))
+
+    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        view = self._view(ctx, data)
+        return self._kept(view, self._cancel(ctx, view))
 
     # -- prompts ----------------------------------------------------------------------
     def _home(self, ctx: Context, data: dict[str, Any]) -> OutboundMessage:
@@ -145,10 +195,12 @@ class ProfileDialog:
         for s in SECTIONS:
             status = "done" if s.id in done else "missing"
             lines.append(Say(f"utter_profile_line_{status}", {"section": f"choice:profile:{s.id}"}))
-        registration = (ctx.dialogs.get("jobseeker") or {}).get("registration")
+        registration = ctx.ask(RegistrationQuery())
         if registration:
             lines.append(Say("utter_profile_jobseeker"))
-            lines.extend(JobSeekerDialog().registration_lines({"registration": registration}))
+            lines.extend(
+                JobSeekerDialog().registration_lines({"registration": registration.to_data()})
+            )
         else:
             lines.append(Say("utter_profile_no_jobseeker"))
         lines.append(Say("utter_profile_missing" if missing else "utter_profile_all_done"))
@@ -204,22 +256,22 @@ class ProfileDialog:
         return Turn(data, (combine(*before, *self._prompt(ctx, data).parts),))
 
     # -- protocol ---------------------------------------------------------------------
-    def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _start(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """The dashboard, or the question left open."""
         if data.get("step") == FIELD:  # an offer from before the pause is not shown again
             return self._go(ctx, {**data, "offered": []}, Say("utter_profile_resume"))
         return self._go(ctx, {"sections": data.get("sections") or {}, "step": HOME})
 
-    def reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return self._go(ctx, data)
 
-    def cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _cancel(self, ctx: Context, data: dict[str, Any]) -> Turn:
         """Drop the entry being written; saved sections stay."""
         sections = data.get("sections") or {}
         kept = {"sections": sections, "step": HOME} if sections else {}
         return Turn(kept, (say("utter_profile_cancelled"),), done=True)
 
-    def back(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _back(self, ctx: Context, data: dict[str, Any]) -> Turn:
         step = data.get("step", HOME)
         if step == FIELD:
             section = BY_ID[data["section"]]
@@ -246,7 +298,7 @@ class ProfileDialog:
             return self._go(ctx, d)
         return self._go(ctx, self._at_home(data))
 
-    def handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
+    def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step", HOME)
         if inp.choice == "profile:home":
             return self._go(ctx, self._at_home(data))
@@ -404,7 +456,8 @@ class ProfileDialog:
             d = {"sections": sections, "step": HOME}
         return self._go(ctx, d, Say("utter_profile_saved"))
 
-    def summary(self, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        data = self._view(ctx, data)
         sections = data.get("sections") or {}
         lines: list[tuple[str, dict[str, str]]] = []
         personal = sections.get("personal") or {}

@@ -471,7 +471,7 @@ class EvidenceStore:
         cipher = self._cipher()
 
         def seal_and_write() -> None:  # a few MB to encrypt: off the event loop
-            self._write(self.path_of(ref), cipher.encrypt_bytes(image.data))
+            self._write(self.path_of(ref), cipher.seal_bytes(image.data))
 
         await asyncio.to_thread(seal_and_write)
         return StoredFile(
@@ -496,7 +496,7 @@ class EvidenceStore:
     async def read(self, ref: str) -> bytes:
         """The picture, decrypted (for counselors and the CV). FileNotFoundError if gone."""
         path, cipher = self.path_of(ref), self._cipher()
-        return await asyncio.to_thread(lambda: cipher.decrypt_bytes(path.read_bytes()))
+        return await asyncio.to_thread(lambda: cipher.open_bytes(path.read_bytes()))
 
     async def delete(self, ref: str) -> bool:
         """Remove one file (HAPUS, retention, a withdrawn piece); False if it was not there."""

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.catalog import catalog
 
 CUTOFF = 75.0
+MAX_QUERY = 60  # characters: no job, place or country name is longer; bounds fuzzy work
 SURE = 100.0  # only an exact name; a fuzzy score is capped below it
 FUZZY_MAX = 99.0
 
@@ -82,7 +83,7 @@ class Matcher:
     def search(self, text: str, limit: int | None = None) -> list[Match]:
         limit = limit or self.limit
         query = simplify(text)
-        if not query:
+        if not query or len(query) > MAX_QUERY:
             return []
         if query in self.exact:  # "Bekasi" is both Kota and Kabupaten Bekasi: offer both
             return [Match(key, self.display[key], SURE) for key in self.exact[query][:limit]]
@@ -147,3 +148,15 @@ def regencies_in(province: str) -> Matcher:
     """The regencies and cities of one province (codes start with the province's)."""
     regions = [r for r in catalog().regencies if r.code.startswith(province)]
     return Matcher(((r.code, r.name, _region_names(r.name)) for r in regions), limit=5)
+
+
+def warm_up() -> None:
+    """Load the reference data and build every matcher once, at start (not in a user's turn,
+    where parsing the YAML took seconds)."""
+    catalog()
+    occupations()
+    regencies()
+    provinces()
+    countries()
+    for province in catalog().provinces:
+        regencies_in(province.code)

@@ -7,15 +7,20 @@ inside their JSON columns. ``DATA_ENCRYPTION_KEY`` holds one or more Fernet keys
 commas: the first encrypts, all decrypt (rotation: put the new key first, keep the old one
 until every row has been rewritten). A row written before encryption (a plain JSON object) is
 still read, and is encrypted when next saved. Files (evidence photos, bot/evidence/files.py)
-are sealed whole with the same keys (:meth:`Cipher.encrypt_bytes`).
+are sealed whole with the same keys (:meth:`Cipher.seal_bytes`).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import json
+import logging
 import os
+import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,12 +28,13 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 MARK = "f1"
-FILE_KEY_MESSAGE = "a stored file cannot be decrypted with DATA_ENCRYPTION_KEY"
+TEXT_MARK = "f1:"
+log = logging.getLogger(__name__)
 
 
 class EncryptionKeyError(RuntimeError):
@@ -53,6 +59,28 @@ class Cipher:
         token = self._fernet.encrypt(json.dumps(value, separators=(",", ":")).encode())
         return {"enc": MARK, "data": token.decode()}
 
+    def seal_text(self, value: str) -> str:
+        return TEXT_MARK + self._fernet.encrypt(value.encode()).decode()
+
+    def open_text(self, stored: str) -> str:
+        if not stored.startswith(TEXT_MARK):
+            return stored  # written before encryption
+        try:
+            return self._fernet.decrypt(stored[len(TEXT_MARK) :].encode()).decode()
+        except InvalidToken as e:
+            message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
+            raise EncryptionKeyError(message) from e
+
+    def seal_bytes(self, value: bytes) -> bytes:
+        return self._fernet.encrypt(value)
+
+    def open_bytes(self, stored: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(stored)
+        except InvalidToken as e:
+            message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
+            raise EncryptionKeyError(message) from e
+
     def open(self, stored: Any) -> Any:
         if isinstance(stored, dict) and stored.get("enc") == MARK:
             try:
@@ -62,22 +90,13 @@ class Cipher:
                 raise EncryptionKeyError(message) from e
         return stored  # written before encryption was introduced
 
-    def encrypt_bytes(self, data: bytes) -> bytes:
-        """A Fernet token (URL-safe base64 text) of ``data``, with the first key."""
-        return self._fernet.encrypt(data)
-
-    def decrypt_bytes(self, token: bytes) -> bytes:
-        try:
-            return self._fernet.decrypt(token)
-        except InvalidToken as e:
-            raise EncryptionKeyError(FILE_KEY_MESSAGE) from e
-
     def rotate_bytes(self, token: bytes) -> bytes:
         """The same content sealed again with the first key (for ``jkp-bot rekey``)."""
         try:
             return self._fernet.rotate(token)
         except InvalidToken as e:
-            raise EncryptionKeyError(FILE_KEY_MESSAGE) from e
+            message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
+            raise EncryptionKeyError(message) from e
 
     def derive_key(self, purpose: str) -> bytes:
         """A 32-byte key for ``purpose`` (e.g. naming files by a keyed hash), derived from the
@@ -87,11 +106,30 @@ class Cipher:
 
 
 _cipher: Cipher | None = None
+_pepper: bytes | None = None
 
 
 def configure(cipher: Cipher) -> None:
     global _cipher
     _cipher = cipher
+
+
+def configure_pepper(pepper: bytes) -> None:
+    """The secret of the address hashes (kept in ``app_secrets``, encrypted)."""
+    global _pepper
+    _pepper = pepper
+
+
+def new_pepper() -> str:
+    return secrets.token_hex(32)
+
+
+def address_hash(channel: str, address: str) -> str:
+    """The keyed hash an address is looked up by: HMAC-SHA256(pepper, "channel:address")."""
+    if _pepper is None:
+        raise EncryptionKeyError("the address pepper is not loaded (bot.storage.secrets)")
+    digest = hmac.new(_pepper, f"{channel}:{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()
 
 
 def current() -> Cipher:
@@ -108,10 +146,38 @@ def key_file_for(database_url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path + ".key")
 
 
+def _holds_data(database: Path) -> bool:
+    """Whether a SQLite file already holds rows that were encrypted with some key."""
+    import sqlite3
+
+    if not database.exists() or database.stat().st_size == 0:
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return True  # unreadable: do not guess, do not make a new key
+    try:
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        for table in ("conversations", "outbox", "identities", "users"):
+            if table in tables and conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                return True
+        return False
+    except sqlite3.Error:
+        return True
+    finally:
+        conn.close()
+
+
 def load_keys(env_value: str, database_url: str) -> list[str]:
     """The keys from DATA_ENCRYPTION_KEY; for a SQLite file without it, a key file beside
     the database (created once, readable by its owner only). A server database must be given
-    a key: a key file on an application server is too easy to lose with the container."""
+    a key: a key file on an application server is too easy to lose with the container.
+
+    A database that already holds data but whose key file is gone is refused: a new key
+    could read none of it, and every user would get an apology forever.
+    """
     keys = [k for k in env_value.split(",") if k.strip()]
     if keys:
         return keys
@@ -124,7 +190,15 @@ def load_keys(env_value: str, database_url: str) -> list[str]:
             'with: python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"'
         )
+    database = key_file.with_name(key_file.name.removesuffix(".key"))
     if not key_file.exists():
+        if _holds_data(database):
+            raise EncryptionKeyError(
+                f"the database {database} holds encrypted data but its key file {key_file} "
+                "is missing. Restore the key file from your backup (or put the key in "
+                "DATA_ENCRYPTION_KEY); without it nothing stored can be read. To start "
+                "afresh instead, move the database file away."
+            )
         # Written whole, then linked into place: two processes starting together agree on
         # one key, and nobody ever reads a half-written file.
         key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +210,27 @@ def load_keys(env_value: str, database_url: str) -> list[str]:
                 os.link(tmp, key_file)
         finally:
             os.unlink(tmp)
+    elif key_file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning(
+            "the key file %s can be read by other users of this machine; "
+            "restrict it with: chmod 600 %s",
+            key_file,
+            key_file,
+        )
     return [key_file.read_text().strip()]
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A text column whose value is encrypted with the configured key ("f1:<token>")."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else current().seal_text(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else current().open_text(value)
 
 
 class EncryptedJSON(TypeDecorator[Any]):

@@ -1,19 +1,40 @@
-"""One async engine per process; SQLite (WAL, immediate transactions) or PostgreSQL."""
+"""One async engine per process; SQLite (WAL, immediate write transactions) or PostgreSQL.
+
+:class:`Database` hands out connections inside a transaction: :meth:`Database.write` for work
+that writes (on SQLite ``BEGIN IMMEDIATE``: it waits for the one writer's lock up front instead
+of failing on upgrade) and :meth:`Database.read` for reads (on SQLite a deferred ``BEGIN``
+that never takes the write lock, so outbox polls, searches and DATA never stall a writer).
+A database that cannot be reached raises :class:`StorageUnavailable`, which channels treat as
+"not handled yet": the update is redelivered instead of lost.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
+import zlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+READ_ONLY = "jkp_read_only"  # execution option: a deferred transaction on SQLite
+BUSY_TIMEOUT_MS = 5000
+MIGRATION_LOCK = zlib.crc32(b"pendamping-jkp:migrations")  # PostgreSQL advisory lock id
+
+log = logging.getLogger(__name__)
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be reached or is locked for too long: try again later."""
 
 
 def normalise_url(url: str) -> str:
@@ -30,10 +51,30 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for a server or an in-memory database)."""
+    if not is_sqlite(url):
+        return None
+    path = url.split(":///", 1)[-1]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm
+    files the same permissions)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if (path := sqlite_path(url)) is not None:
+        _create_private(path)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -44,19 +85,87 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def _unavailable(error: BaseException) -> bool:
+    """Whether an error means "the database is not there right now" (not a bug)."""
+    if isinstance(error, StorageUnavailable):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, exc.OperationalError | exc.InterfaceError):
+            message = str(error.orig or error).lower()
+            if "sqlite" in type(error.orig).__module__:
+                # SQLite says "no such table" with the same class: only these are outages.
+                return any(w in message for w in _SQLITE_OUTAGES)
+            return True
+        return _unavailable(error.orig) if error.orig is not None else False
+    if isinstance(error, OSError | TimeoutError | ConnectionError):
+        return True
+    name = type(error).__name__
+    # asyncpg's connection errors, without importing asyncpg here
+    return name in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "InterfaceError",
+        "TooManyConnectionsError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+    }
+
+
+_SQLITE_OUTAGES = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
+
+
+class Database:
+    """The application's database: transactions for reading and for writing."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @property
+    def sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, committed when the block ends without an error."""
+        try:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except Exception as e:
+            if _unavailable(e):
+                raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
+            raise
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction (never takes SQLite's write lock)."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{READ_ONLY: True})
+                async with conn.begin():
+                    yield conn
+        except Exception as e:
+            if _unavailable(e):
+                raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
+            raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
 def alembic_config() -> Config:
@@ -66,9 +175,15 @@ def alembic_config() -> Config:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema on this engine's database (Alembic, connection sharing)."""
+    """Upgrade the schema on this engine's database (Alembic, connection sharing).
+
+    On PostgreSQL an advisory lock serialises migrations, so replicas starting together
+    do not race each other (the second waits, then finds nothing to do).
+    """
 
     def upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
@@ -79,6 +194,8 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
@@ -88,7 +205,8 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
 
 
 def migrate_sync(url: str) -> None:
-    """`jkp-bot migrate`: upgrade to the newest schema and exit."""
+    """`jkp-bot migrate`: upgrade to the newest schema and exit (encryption configured by the
+    caller: a migration may move encrypted data)."""
 
     async def run() -> None:
         engine = make_engine(url)

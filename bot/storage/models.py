@@ -1,25 +1,41 @@
-"""Tables. Every schema change comes with an Alembic migration (bot/storage/migrations)."""
+"""Tables. Every schema change comes with an Alembic migration (bot/storage/migrations).
+
+A **person** (the beneficiary) owns one or more channel **identities** (a Telegram chat, a phone
+number for SMS/WhatsApp, a console name). Consent, opt-out and retention are per person;
+"blocked" is per identity. Each identity has its own **conversation** (where it is in which
+dialog: in-progress answers only). What a person has told us and chosen to keep lives in the
+**records** tables, owned by the records layer (bot/records): profile entries, assessment
+results, the job-seeker registration and the last eligibility check.
+
+Personal fields are encrypted at rest (``Encrypted*`` columns); what sweeps and queries need
+(time zone, benefit start, registration status, province, opt-out) are plain, indexed columns.
+An address is found by its keyed hash (``address_hash``), never by its plain value.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-from bot.storage.crypto import EncryptedJSON
+from bot.storage.crypto import EncryptedJSON, EncryptedText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,40 +48,91 @@ NAMING = {
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back aware on every database (SQLite drops the
+    offset of what it stores, so everything is converted to UTC first)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
+        date: Date,
     }
 
 
-class User(Base):
-    """One person on one channel. Before consent only the address is kept."""
+def table(model: type[Base]) -> Table:
+    """A model's table, typed for SQLAlchemy Core statements."""
+    return cast(Table, model.__table__)
 
-    __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+def _person_fk() -> Any:
+    return mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+
+
+# -- people, their channels, their conversations -------------------------------------------
+class Person(Base):
+    """One beneficiary, whatever channels they use. Before consent nothing personal is kept."""
+
+    __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_sweep", "consent", "opted_out", "benefit_start"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))  # chat id / phone number
     created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    consent: Mapped[str] = mapped_column(String(16), default="none")
-    consent_version: Mapped[str | None] = mapped_column(String(32))
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    consent: Mapped[str] = mapped_column(String(16), default="none")  # none|granted|declined
+    consent_version: Mapped[str | None] = mapped_column(String(64))
     consent_at: Mapped[datetime | None]
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every write to the person's conversations or records: a turn computed on an
+    # older snapshot is recomputed (optimistic concurrency across processes).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # IANA zone from the registered province (WIB/WITA/WIT); None: the bot's own zone.
+    tz: Mapped[str | None] = mapped_column(String(32), index=True)
+    benefit_start: Mapped[date | None] = mapped_column(index=True)
+
+
+class Identity(Base):
+    """One channel address of a person. ``address_hash`` = HMAC(pepper, channel:address)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = _person_fk()
+    channel: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(EncryptedText)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
 
 
 class Conversation(Base):
-    """Where the user is in which dialog, and their answers (JSON)."""
+    """Where an identity is in which dialog: in-progress answers only (JSON, encrypted)."""
 
     __tablename__ = "conversations"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    identity_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("identities.id", ondelete="CASCADE"), primary_key=True
     )
+    person_id: Mapped[int] = _person_fk()
     state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     updated_at: Mapped[datetime]
 
@@ -76,51 +143,133 @@ class ConsentEvent(Base):
     __tablename__ = "consent_events"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = _person_fk()
     action: Mapped[str] = mapped_column(String(16))  # granted | declined
-    notice_version: Mapped[str] = mapped_column(String(32))
+    notice_version: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):
-    """Inbound events already handled, so that a redelivered update is processed once."""
+    """Events already handled (a channel's update id, a system event's key), so that a
+    redelivered one is processed once."""
 
     __tablename__ = "processed_events"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
 
 
 class HandoffRequest(Base):
-    """A request to talk to a person; a later issue gives the queue to counselors."""
+    """A request to talk to a person; the counseling issue gives the queue to counselors."""
 
     __tablename__ = "handoff_requests"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = _person_fk()
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     context: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):
-    """Every message to a user goes through here; one sender drains it per channel."""
+    """Every message to a user goes through here; senders claim rows and deliver them.
+
+    ``chat_key`` (the identity's address hash) orders and groups a chat's messages without
+    reading its address; ``address`` is decrypted by the sender only. A row without a person
+    (the goodbye after HAPUS) is deleted once sent or given up, so nothing of them remains.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "channel", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "channel", "status", "not_before"),
+        Index("ix_outbox_chat", "chat_key", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    chat_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(EncryptedText)
+    person_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("persons.id", ondelete="CASCADE"), index=True
     )
     body: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # {"parts": [...]}
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dropped
+    essential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pending | sent | dropped (permanent error) | failed (unreadable) | expired (too old)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class AppSecret(Base):
+    """Secrets the application keeps for itself, encrypted with the data key (the pepper of
+    the address hashes: rotating the data key re-encrypts it and keeps the hashes valid)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(EncryptedText)
+
+
+# -- records ------------------------------------------------------------------------------
+class ProfileEntry(Base):
+    """One entry of a resume section (Pedoman 3.3 step 5); single sections have one entry."""
+
+    __tablename__ = "profile_entries"
+    __table_args__ = (Index("ix_profile_entries_person_section", "person_id", "section"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    updated_at: Mapped[datetime]
+
+
+class AssessmentResult(Base):
+    """One completed self-assessment (Pedoman 3.4): jobs, interest scores, top groups."""
+
+    __tablename__ = "assessment_results"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = _person_fk()
+    taken_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+
+
+class Registration(Base):
+    """The job-seeker registration (Pedoman 3.5 steps 1–5). The desired job and the
+    disability answer are encrypted; status, province and occupation code are plain."""
+
+    __tablename__ = "registrations"
+
+    person_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), index=True)  # ter_phk
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    occupation_code: Mapped[str | None] = mapped_column(String(4))
+    country: Mapped[str | None] = mapped_column(String(2))
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    saved_at: Mapped[datetime]
+
+
+class EligibilityCheck(Base):
+    """The last finished eligibility check: verdict, claim deadline, the answers kept."""
+
+    __tablename__ = "eligibility_checks"
+
+    person_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    verdict: Mapped[str] = mapped_column(String(16))
+    claim_deadline: Mapped[date | None]
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    checked_at: Mapped[datetime]

@@ -54,7 +54,7 @@ class ChatClient:
         self.user = user
         self.output = CollectingOutput(engine.domain, channel)
         self.sender = OutboxSender(
-            engine.sessions, channel, self.output, engine.clock, per_second=0
+            engine.db, channel, self.output, engine.clock, per_second=0, chat_interval=0
         )
         self.last: list[Reply] = []
 

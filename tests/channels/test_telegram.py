@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.app import build_app
 from bot.channels.telegram import TelegramRuntime, set_commands, split_text
 from bot.settings import Settings
-from bot.storage.models import OutboxMessage, User
-from bot.storage.repo import UserRepo
+from bot.storage.models import Identity, OutboxMessage, table
 from bot.testing.clock import FrozenClock
+from bot.testing.db import stored_state
 from bot.testing.fake_bot_api import (
     ApiCall,
     FakeBotAPI,
@@ -41,7 +41,10 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 async def runtime(
     api: FakeBotAPI, settings: Settings, clock: FrozenClock
 ) -> AsyncIterator[TelegramRuntime]:
-    tg_settings = replace(settings, telegram_token=api.token, telegram_api_base=api.base_url)
+    tg_settings = replace(
+        settings, telegram_token=api.token, telegram_api_base=api.base_url,
+        telegram_chat_interval=0,
+    )  # fmt: skip
     app = await build_app(tg_settings, clock=clock)
     rt = TelegramRuntime(app)
     try:
@@ -185,14 +188,14 @@ async def test_blocked_user_is_marked_and_not_sent_to(
     api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await chat.text("/start")
     assert len(api.calls_of("sendMessage")) == 1
-    async with runtime.app.engine.sessions() as s:
-        user = (await s.execute(select(User))).scalar_one()
-        statuses = list(await s.scalars(select(OutboxMessage.status)))
-    assert user.blocked is True
+    async with runtime.app.db.read() as conn:
+        blocked = (await conn.execute(select(table(Identity).c.blocked))).scalar_one()
+        statuses = list(await conn.scalars(select(table(OutboxMessage).c.status)))
+    assert blocked is True
     assert statuses == ["dropped", "dropped"]
     await chat.text("halo")  # writing again unblocks
-    async with runtime.app.engine.sessions() as s:
-        assert (await s.execute(select(User.blocked))).scalar_one() is False
+    async with runtime.app.db.read() as conn:
+        assert (await conn.execute(select(table(Identity).c.blocked))).scalar_one() is False
 
 
 async def test_commands_are_registered(runtime: TelegramRuntime, api: FakeBotAPI) -> None:
@@ -226,13 +229,16 @@ async def test_profile_photo_keeps_the_largest_file_id(
     calls = sent(await chat.feed(photo_update(CHAT)))
     assert calls[0].params["text"].startswith("Tersimpan.")
     assert "- Foto diri: sudah diisi" in calls[0].params["text"]
-    async with runtime.app.engine.sessions() as s:
-        user = await UserRepo(s).get("telegram", str(CHAT))
-        assert user is not None
-        state = await UserRepo(s).load_state(user.id)
-    assert state is not None
-    photo = state["dialogs"]["profile"]["sections"]["photo"]
-    assert photo == {"pf_photo": "AgACAgUAAxkBAAIBRWZfakePhoto1280"}
+    from bot.records.store import load_profile
+    from bot.testing.db import snapshot
+
+    snap = await snapshot(runtime.app, "telegram", str(CHAT))
+    assert snap is not None
+    async with runtime.app.db.read() as conn:
+        profile = await load_profile(conn, snap.person.id)
+    assert profile.sections["photo"] == ({"pf_photo": "AgACAgUAAxkBAAIBRWZfakePhoto1280"},)
+    state = await stored_state(runtime.app, "telegram", str(CHAT))
+    assert "sections" not in state["dialogs"].get("profile", {})
 
 
 @pytest.mark.parametrize("text", ["@budi", "/start@jkp_test_bot", "   ", "/"])

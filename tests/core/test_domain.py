@@ -8,7 +8,7 @@ import itertools
 import re
 import string
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from bot.app import build_router
 from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import NAV_KEY, PLAIN_CHANNELS, Domain
 from bot.core.plaintext import FOOTER_KEY, render_plain
-from bot.core.types import Input, OutboundMessage, Say
+from bot.core.types import Context, Input, OutboundMessage, Say
 from bot.dialogs import jobseeker, profile
 from bot.dialogs.eligibility import (
     QUESTIONS,
@@ -32,6 +32,7 @@ from bot.dialogs.eligibility import (
     verdict_messages,
 )
 from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
+from bot.records.model import ProfileQuery, ProfileRecord
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
 from bot.settings import Settings
@@ -245,6 +246,7 @@ def fstring_patterns() -> frozenset[str]:
 
 
 TODAY = date(2025, 6, 15)
+NOW = datetime(2025, 6, 15, 10, 0, tzinfo=UTC)
 RULES = RuleSettings()
 # Dates as the dialog stores them, before / on / after each other and today.
 PHK_DATES = ("2025-06-01", "2024-01-10", "2025-07-01")  # in the claim window, past it, future
@@ -344,11 +346,13 @@ def summary_lines() -> tuple[Say, ...]:
     lines: list[Say] = []
     for pick in (0, -1):
         answers = {q.slot: answer_values(q)[pick] for q in QUESTIONS}
-        lines.extend(Say(key, params) for key, params in dialog.summary({"answers": answers}))
+        summary = dialog.summary(Context(NOW), {"answers": answers})
+        lines.extend(Say(key, params) for key, params in summary)
     personal = {"pf_full_name": "Budi", "pf_birth_date": "1990-08-17", "pf_gender": "male",
                 "pf_domicile": "3275"}  # fmt: skip
-    sections = {"personal": personal, "photo": {"pf_photo": "file"}}
-    lines.extend(Say(k, p) for k, p in profile.ProfileDialog().summary({"sections": sections}))
+    record = ProfileRecord({"personal": (personal,), "photo": ({"pf_photo": "file"},)})
+    ctx = Context(NOW, answers={ProfileQuery(): record})
+    lines.extend(Say(k, p) for k, p in profile.ProfileDialog().summary(ctx, {}))
     return tuple(lines)
 
 

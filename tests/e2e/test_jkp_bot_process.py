@@ -77,6 +77,7 @@ def bot_env(api: FakeBotAPI, db: Path, **extra: str) -> dict[str, str]:
         TELEGRAM_API_BASE=api.base_url,
         DATABASE_URL=f"sqlite:///{db}",
         LOG_LEVEL="INFO",
+        OUTBOX_LEASE_SECONDS="5",  # a claim of the killed process expires quickly
         **extra,
     )
     return env

@@ -17,8 +17,8 @@ from bot.testing.clock import FrozenClock
 
 
 async def raw(app: App, sql: str) -> list[str]:
-    async with app.engine.sessions() as s:
-        return [str(row[0]) for row in (await s.execute(text(sql))).all()]
+    async with app.db.read() as conn:
+        return [str(row[0]) for row in (await conn.execute(text(sql))).all()]
 
 
 async def test_answers_are_not_readable_in_the_database(client: ChatClient, app: App) -> None:
@@ -76,15 +76,14 @@ async def test_bad_or_missing_keys_are_configuration_errors(tmp_path: Path) -> N
 
 
 async def test_rekey_lets_the_old_key_go(settings: Settings, clock: FrozenClock) -> None:
-    from bot.storage.repo import reencrypt_all
+    from bot.storage.rekey import reencrypt_all
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     app = await build_app(replace(settings, encryption_keys=old), clock=clock)
     await consented(ChatClient(app.engine))
     await app.close()
     both = await build_app(replace(settings, encryption_keys=f"{new},{old}"), clock=clock)
-    async with both.engine.sessions() as s, s.begin():
-        assert await reencrypt_all(s) >= 1
+    assert await reencrypt_all(both.db) >= 1
     await both.close()
     only_new = await build_app(replace(settings, encryption_keys=new), clock=clock)
     try:

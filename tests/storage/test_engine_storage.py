@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.core.types import EventKind, InboundEvent
+from bot.records.store import load_eligibility
 from bot.settings import Settings
-from bot.storage.models import ConsentEvent, Conversation, HandoffRequest, OutboxMessage, User
-from bot.storage.repo import UserRepo
+from bot.storage import people
+from bot.storage.models import (
+    ConsentEvent,
+    Conversation,
+    HandoffRequest,
+    Identity,
+    OutboxMessage,
+    Person,
+    table,
+)
 from bot.testing.client import ChatClient, consented, eligible_until_contributions
 from bot.testing.clock import FrozenClock
-
-
-async def count(app: App, model: type, *where: object) -> int:
-    async with app.engine.sessions() as s:
-        return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+from bot.testing.db import count, person_row, snapshot, stored_state
 
 
 async def test_restart_continues_at_the_same_question(
@@ -40,11 +45,7 @@ async def test_restart_continues_at_the_same_question(
         assert client.said() == ["utter_welcome_back", "utter_ask_contract"]
         await client.send("2")  # PKWTT: the numbered options survived the restart
         assert client.said() == ["utter_ask_phk_date"]
-        async with second.engine.sessions() as s:
-            user = await UserRepo(s).get("console", "u1")
-            assert user is not None
-            state = await UserRepo(s).load_state(user.id)
-        assert state is not None
+        state = await stored_state(second, "console", "u1")
         answers = state["dialogs"]["eligibility"]["answers"]
         assert answers == {"laid_off": "yes", "reason": "employer", "contract": "pkwtt"}
     finally:
@@ -58,11 +59,7 @@ async def test_redelivered_event_is_processed_once(client: ChatClient, app: App)
     again = await client.send("1", event_id="update-77")
     assert [r.keys for r in first] == [("utter_ask_reason",)]
     assert again == []
-    async with app.engine.sessions() as s:
-        user = await UserRepo(s).get("console", "u1")
-        assert user is not None
-        state = await UserRepo(s).load_state(user.id)
-    assert state is not None
+    state = await stored_state(app, "console", "u1")
     assert state["dialogs"]["eligibility"]["answers"] == {"laid_off": "yes"}
 
 
@@ -80,19 +77,20 @@ async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:
         for i in range(8)
     ]
     await asyncio.gather(*(app.engine.handle(e) for e in events))
-    async with app.engine.sessions() as s:
-        user = await UserRepo(s).get("console", "race")
-        assert user is not None
-        state = await UserRepo(s).load_state(user.id)
-    assert state is not None
-    answers = state["dialogs"]["eligibility"]["answers"]
+    state = await stored_state(app, "console", "race")
+    snap = await snapshot(app, "console", "race")
+    assert snap is not None
+    async with app.db.read() as conn:
+        record = await load_eligibility(conn, snap.person.id)
+    assert record is not None
+    answers = record.answers
     # phi(yes=1) → proof(yes) → willing(yes) → member(yes) → citizen(yes) → age(yes) were all
     # answered with "1" in order; then the months questions take "1" as one month.
     assert answers["phi_pending"] == "yes"
     assert answers["age_ok"] == "yes"
     assert answers["contribution_months"] == 1
-    assert answers["consecutive_months"] == 1
-    assert state["dialogs"]["eligibility"]["step"] == "result"
+    # The eighth "1" answered the last question: the check is finished and kept as a record.
+    assert state["dialogs"]["eligibility"] == {"step": "result"}
     assert len(app.engine.locks) == 0
 
 
@@ -101,18 +99,16 @@ async def test_consent_is_recorded_with_its_version(client: ChatClient, app: App
     assert await count(app, ConsentEvent) == 0
     await client.click("consent:decline")
     await client.click("consent:agree")
-    async with app.engine.sessions() as s:
-        rows = (await s.execute(select(ConsentEvent.action, ConsentEvent.notice_version))).all()
-        user = (await s.execute(select(User))).scalar_one()
+    async with app.db.read() as conn:
+        rows = (await conn.execute(select(ConsentEvent.action, ConsentEvent.notice_version))).all()
     version = app.settings.consent_notice_version
     assert [tuple(r) for r in rows] == [("declined", version), ("granted", version)]
-    assert user.consent == "granted"
+    assert (await person_row(app, "console", "u1")).consent == "granted"
 
 
 async def test_nothing_personal_is_stored_before_consent(client: ChatClient, app: App) -> None:
     await client.send("saya di PHK tanggal 15-03-2025")
-    async with app.engine.sessions() as s:
-        state = (await s.execute(select(Conversation.state))).scalar_one()
+    state = await stored_state(app, "console", "u1")
     assert "15-03-2025" not in str(state)
     assert state["dialogs"] == {"consent": {"step": "asked"}}
 
@@ -122,8 +118,8 @@ async def test_talk_to_a_person_queues_one_request(client: ChatClient, app: App)
     await client.click("menu:eligibility")
     await client.send("petugas")
     await client.send("petugas")
-    async with app.engine.sessions() as s:
-        queue = await UserRepo(s).open_handoffs()
+    async with app.db.read() as conn:
+        queue = await people.open_handoffs(conn)
     assert len(queue) == 1
     assert queue[0][1] == "eligibility:laid_off"
 
@@ -131,9 +127,9 @@ async def test_talk_to_a_person_queues_one_request(client: ChatClient, app: App)
 async def test_stop_and_resume_set_the_opt_out(client: ChatClient, app: App) -> None:
     await consented(client)
     await client.send("stop")
-    assert await count(app, User, User.opted_out.is_(True)) == 1
+    assert await count(app, Person, Person.opted_out.is_(True)) == 1
     await client.send("mulai")
-    assert await count(app, User, User.opted_out.is_(True)) == 0
+    assert await count(app, Person, Person.opted_out.is_(True)) == 0
 
 
 async def test_delete_erases_everything(client: ChatClient, app: App) -> None:
@@ -144,7 +140,7 @@ async def test_delete_erases_everything(client: ChatClient, app: App) -> None:
     await client.send("hapus")
     await client.click("delete:yes")
     assert client.said() == ["utter_data_deleted"]
-    for model in (User, Conversation, ConsentEvent, HandoffRequest):
+    for model in (Person, Identity, Conversation, ConsentEvent, HandoffRequest):
         assert await count(app, model) == 0, model
     assert await count(app, OutboxMessage, OutboxMessage.status == "pending") == 0
 
@@ -157,9 +153,9 @@ async def test_wage_is_never_stored(client: ChatClient, app: App) -> None:
     await client.click("result:estimate")
     await client.send("4.321.987")
     assert "Rp2.593.192" in client.text()
-    async with app.engine.sessions() as s:
-        stored = str((await s.execute(select(Conversation.state))).scalar_one())
-        outbox = [str(b) for b in (await s.scalars(select(OutboxMessage.body)))]
+    async with app.db.read() as conn:
+        stored = str((await conn.execute(select(table(Conversation).c.state))).scalar_one())
+        outbox = [str(b) for b in (await conn.scalars(select(table(OutboxMessage).c.body)))]
     assert "4321987" not in stored and "4.321.987" not in stored
     # The estimate's message itself carries only the capped basis it showed the user.
     assert not any("4321987" in body for body in outbox)
@@ -171,11 +167,11 @@ async def test_retention_purges_inactive_users(settings: Settings, clock: Frozen
         await consented(ChatClient(app.engine, user="old"))
         clock.advance(days=31)
         await consented(ChatClient(app.engine, user="new"))
-        async with app.engine.sessions() as s, s.begin():
-            purged = await UserRepo(s).purge_inactive(clock(), 30)
-        assert purged == 1
-        assert await count(app, User, User.address == "old") == 0
-        assert await count(app, User, User.address == "new") == 1
+        from scheduler.jobs import purge_inactive
+
+        assert await purge_inactive(app) == 1
+        assert await count(app, Person) == 1
+        assert (await person_row(app, "console", "new")).consent == "granted"
     finally:
         await app.close()
 

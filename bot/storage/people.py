@@ -1,0 +1,261 @@
+"""Persons, their identities and conversations: what the engine reads and writes each turn.
+
+SQLAlchemy Core on an :class:`~sqlalchemy.ext.asyncio.AsyncConnection` (no ORM session on the
+hot path); every function returns plain values or dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.types import PersonFacts
+from bot.storage.crypto import address_hash
+from bot.storage.models import (
+    ConsentEvent,
+    Conversation,
+    HandoffRequest,
+    Identity,
+    OutboxMessage,
+    Person,
+    ProcessedEvent,
+    table,
+)
+
+P, I, C = table(Person), table(Identity), table(Conversation)  # noqa: E741
+
+
+def upsert(conn: AsyncConnection, table: Any) -> Any:
+    """An INSERT that can take ``on_conflict_do_nothing`` / ``_do_update`` on both databases."""
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An identity as a turn starts: who, which version, the stored conversation state."""
+
+    identity_id: int
+    person: PersonFacts
+    version: int
+    state: dict[str, Any] | None
+    blocked: bool
+
+
+_SNAPSHOT = (
+    select(
+        I.c.id, I.c.blocked, P.c.id.label("person_id"), P.c.consent, P.c.opted_out, P.c.tz,
+        P.c.benefit_start, P.c.version, C.c.state,
+    )
+    .select_from(I.join(P, P.c.id == I.c.person_id).outerjoin(C, C.c.identity_id == I.c.id))
+)  # fmt: skip
+
+
+def _snapshot(row: Any) -> Snapshot:
+    person = PersonFacts(row.person_id, row.consent, row.opted_out, row.tz, row.benefit_start)
+    state = dict(row.state) if row.state is not None else None
+    return Snapshot(row.id, person, row.version, state, row.blocked)
+
+
+async def snapshot(conn: AsyncConnection, channel: str, address: str) -> Snapshot | None:
+    """The identity of ``channel:address`` with its person and state; None before first
+    contact."""
+    key = address_hash(channel, address)
+    stmt = _SNAPSHOT.where(I.c.channel == channel, I.c.address_hash == key)
+    row = (await conn.execute(stmt)).first()
+    return _snapshot(row) if row else None
+
+
+async def snapshot_of(conn: AsyncConnection, identity_id: int) -> Snapshot | None:
+    row = (await conn.execute(_SNAPSHOT.where(I.c.id == identity_id))).first()
+    return _snapshot(row) if row else None
+
+
+async def is_processed(conn: AsyncConnection, channel: str, event_id: str) -> bool:
+    E = table(ProcessedEvent)
+    stmt = select(E.c.event_id).where(E.c.channel == channel, E.c.event_id == event_id)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def mark_processed(conn: AsyncConnection, channel: str, event_id: str, now: datetime) -> bool:
+    """Record an event as handled; False when it already was (a redelivery)."""
+    stmt = upsert(conn, ProcessedEvent).values(channel=channel, event_id=event_id, at=now)
+    result = await conn.execute(stmt.on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+async def create_identity(
+    conn: AsyncConnection, channel: str, address: str, now: datetime
+) -> Snapshot | None:
+    """First contact: a new person with this one identity. None if another process created
+    the identity meanwhile (the caller starts the turn again)."""
+    key = address_hash(channel, address)
+    person_id = (
+        await conn.execute(
+            insert(P)
+            .values(created_at=now, last_seen_at=now, consent="none", opted_out=False, version=0)
+            .returning(P.c.id)
+        )
+    ).scalar_one()
+    result = await conn.execute(
+        upsert(conn, I)
+        .values(
+            person_id=person_id, channel=channel, address_hash=key, address=address,
+            blocked=False, created_at=now, last_inbound_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(I.c.id)
+    )  # fmt: skip
+    identity_id = result.scalar_one_or_none()
+    if identity_id is None:
+        await conn.execute(delete(P).where(P.c.id == person_id))
+        return None
+    return Snapshot(identity_id, PersonFacts(person_id), 0, None, False)
+
+
+async def claim_version(
+    conn: AsyncConnection, person_id: int, expected: int, now: datetime, *, seen: bool
+) -> bool:
+    """Bump the person's version if it is still ``expected`` (nobody wrote since the
+    snapshot); False means the turn must be computed again."""
+    values: dict[str, Any] = {"version": P.c.version + 1}
+    if seen:
+        values["last_seen_at"] = now
+    result = await conn.execute(
+        update(P).where(P.c.id == person_id, P.c.version == expected).values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def bump_version(conn: AsyncConnection, person_id: int) -> None:
+    """A write outside a turn (an import, an operator) invalidates snapshots in flight."""
+    await conn.execute(update(P).where(P.c.id == person_id).values(version=P.c.version + 1))
+
+
+async def touch_identity(conn: AsyncConnection, identity_id: int, now: datetime) -> None:
+    """They wrote to us: they can receive again, and the inbound time is noted (WhatsApp's
+    24-hour window)."""
+    await conn.execute(
+        update(I).where(I.c.id == identity_id).values(blocked=False, last_inbound_at=now)
+    )
+
+
+async def save_state(
+    conn: AsyncConnection, identity_id: int, person_id: int, state: dict[str, Any], now: datetime
+) -> None:
+    stmt = upsert(conn, C).values(
+        identity_id=identity_id, person_id=person_id, state=state, updated_at=now
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[C.c.identity_id], set_={"state": state, "updated_at": now}
+        )
+    )
+
+
+async def record_consent(
+    conn: AsyncConnection, person_id: int, action: str, version: str, now: datetime
+) -> None:
+    await conn.execute(
+        update(P)
+        .where(P.c.id == person_id)
+        .values(consent=action, consent_version=version, consent_at=now)
+    )
+    await conn.execute(
+        insert(table(ConsentEvent)).values(
+            person_id=person_id, action=action, notice_version=version, at=now
+        )
+    )
+
+
+async def set_opted_out(conn: AsyncConnection, person_id: int, opted_out: bool) -> None:
+    await conn.execute(update(P).where(P.c.id == person_id).values(opted_out=opted_out))
+
+
+async def mark_blocked(conn: AsyncConnection, channel: str, address: str) -> None:
+    key = address_hash(channel, address)
+    await conn.execute(
+        update(I).where(I.c.channel == channel, I.c.address_hash == key).values(blocked=True)
+    )
+
+
+async def open_handoff(conn: AsyncConnection, person_id: int, context: str, now: datetime) -> bool:
+    """Queue a request to talk to a person; False if one is already open."""
+    H = table(HandoffRequest)
+    existing = await conn.scalar(
+        select(func.count()).select_from(H).where(H.c.person_id == person_id, H.c.status == "open")
+    )
+    if existing:
+        return False
+    await conn.execute(
+        insert(H).values(person_id=person_id, context=context, created_at=now, status="open")
+    )
+    return True
+
+
+async def open_handoffs(conn: AsyncConnection) -> list[tuple[int, str]]:
+    H = table(HandoffRequest)
+    rows = await conn.execute(
+        select(H.c.person_id, H.c.context).where(H.c.status == "open").order_by(H.c.id)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Address:
+    identity_id: int
+    channel: str
+    address: str
+    blocked: bool
+    last_inbound_at: datetime | None
+
+
+async def addresses(conn: AsyncConnection, person_id: int) -> list[Address]:
+    """The person's identities, most recently active first."""
+    rows = await conn.execute(
+        select(I.c.id, I.c.channel, I.c.address, I.c.blocked, I.c.last_inbound_at)
+        .where(I.c.person_id == person_id)
+        .order_by(I.c.last_inbound_at.desc().nulls_last(), I.c.id.desc())
+    )
+    return [Address(*row) for row in rows]
+
+
+async def delete_person(conn: AsyncConnection, person_id: int) -> None:
+    """Erase the person and everything hanging off them: identities, conversations,
+    records, pending and sent messages (the foreign keys cascade; the explicit deletes keep
+    SQLite honest when a connection runs without ``foreign_keys``)."""
+    await conn.execute(delete(table(OutboxMessage)).where(OutboxMessage.person_id == person_id))
+    await conn.execute(delete(P).where(P.c.id == person_id))
+
+
+async def inactive_persons(
+    conn: AsyncConnection, now: datetime, retention_days: int, limit: int
+) -> list[int]:
+    cutoff = now - timedelta(days=retention_days)
+    rows = await conn.execute(
+        select(P.c.id).where(P.c.last_seen_at < cutoff).order_by(P.c.id).limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+async def forget_old_events(
+    conn: AsyncConnection, now: datetime, limit: int, *, system_channel: str = "system"
+) -> int:
+    """Processed-event ids older than a week (Telegram redelivers for at most 24 hours);
+    system-event keys are kept 90 days, longer than any sweep looks back."""
+    E = table(ProcessedEvent)
+    old = (
+        select(E.c.channel, E.c.event_id)
+        .where(
+            ((E.c.channel != system_channel) & (E.c.at < now - timedelta(days=7)))
+            | (E.c.at < now - timedelta(days=90))
+        )
+        .limit(limit)
+    )
+    result = await conn.execute(delete(E).where(tuple_(E.c.channel, E.c.event_id).in_(old)))
+    return int(result.rowcount or 0)
