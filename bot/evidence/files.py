@@ -41,6 +41,7 @@ import threading
 import warnings
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Final, TypeVar
@@ -525,17 +526,31 @@ class EvidenceStore:
             if _REF.fullmatch(p.name) and p.name.startswith(sub.name)
         }
 
-    async def sweep_orphans(self, keep: Collection[str]) -> int:
-        """Delete every file no row refers to (``keep``: every ``ref`` in the database) and
-        leftover temporary files; run after the retention purge. Returns files deleted."""
+    async def sweep_orphans(
+        self, keep: Collection[str], now: datetime, grace: timedelta = timedelta(hours=1)
+    ) -> int:
+        """Delete the files no row refers to (``keep``: every ``ref`` in the database) and
+        leftover temporary files, all older than ``grace`` (an upload stores its file a
+        moment before its row is committed); run it after the retention purge. Returns the
+        number of stored files deleted."""
+        cutoff = (now - grace).timestamp()
         orphans = await self.refs() - set(keep)
-        await asyncio.to_thread(self._clear_tmp)
-        return await self.delete_many(orphans)
+        old = [r for r in orphans if await asyncio.to_thread(self._mtime, self.path_of(r)) < cutoff]
+        await asyncio.to_thread(self._clear_tmp, cutoff)
+        return await self.delete_many(old)
 
-    def _clear_tmp(self) -> None:
+    @staticmethod
+    def _mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:
+            return float("inf")
+
+    def _clear_tmp(self, cutoff: float) -> None:
         if self.tmp_dir.is_dir():
             for leftover in self.tmp_dir.iterdir():
-                leftover.unlink(missing_ok=True)
+                if self._mtime(leftover) < cutoff:
+                    leftover.unlink(missing_ok=True)
 
     async def rekey(self) -> int:
         """Seal every file again with the first key (``jkp-bot rekey``); names stay."""

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,14 @@ async def test_sweep_orphans_keeps_only_what_rows_refer_to(
     refs = [(await store.put("p", prepared(tmp_path, seed))).ref for seed in range(3)]
     store.tmp_dir.mkdir(parents=True, exist_ok=True)
     (store.tmp_dir / "in-crashed.part").write_bytes(b"half a download")
-    assert await store.sweep_orphans(keep={refs[0]}) == 2
+    now = datetime.now(UTC)
+    # Just stored: their rows may not be committed yet, so nothing goes.
+    assert await store.sweep_orphans(keep={refs[0]}, now=now) == 0
+    assert len(await store.refs()) == 3
+    assert len(list(store.tmp_dir.iterdir())) == 1
+    # An hour later they are orphans.
+    later = now + timedelta(hours=1, seconds=1)
+    assert await store.sweep_orphans(keep={refs[0]}, now=later) == 2
     assert await store.refs() == {refs[0]}
     assert list(store.tmp_dir.iterdir()) == []
 
@@ -129,7 +137,7 @@ async def test_sweep_orphans_keeps_only_what_rows_refer_to(
 async def test_an_empty_store(tmp_path: Path) -> None:
     store = store_with(tmp_path / "never-created")
     assert await store.refs() == set()
-    assert await store.sweep_orphans(keep=()) == 0
+    assert await store.sweep_orphans(keep=(), now=datetime.now(UTC)) == 0
 
 
 async def test_rekey_lets_the_old_key_go(tmp_path: Path) -> None:
