@@ -8,10 +8,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.rules.config import RuleSettings
+from bot.evidence.config import EvidenceSettings
+from bot.rules.config import LedgerCount, RuleSettings
 
 
 class SettingsError(ValueError):
@@ -56,6 +58,41 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
+def _ints(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be whole numbers separated by commas, got {raw!r}"
+        ) from None
+    if any(v < 0 for v in values):
+        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return values
+
+
+def _ledger_count(env: Mapping[str, str]) -> LedgerCount:
+    raw = env.get("LEDGER_COUNT", "").strip().lower() or "companies"
+    if raw == "companies":
+        return "companies"
+    if raw == "applications":
+        return "applications"
+    raise SettingsError(f"LEDGER_COUNT must be companies or applications, got {raw!r}")
 
 
 def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
@@ -226,6 +263,7 @@ class Settings:
     log_level: str = "INFO"
     rules: RuleSettings = field(default_factory=RuleSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
 
     @property
     def webhook_path(self) -> str:
@@ -234,6 +272,21 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def evidence_dir(self) -> Path:
+        """Where evidence files live: ``EVIDENCE_DIR``, else ``<database>.files`` beside a
+        SQLite file. A server database (or an in-memory one) needs ``EVIDENCE_DIR``: files
+        must outlive the process and sit on a disk that is backed up with the database."""
+        if self.evidence.directory:
+            return Path(self.evidence.directory).expanduser()
+        url = self.database_url
+        path = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else ""
+        if path in ("", ":memory:"):
+            raise SettingsError(
+                "EVIDENCE_DIR must be set when DATABASE_URL is not a SQLite file "
+                "(a directory for the encrypted evidence photos)"
+            )
+        return Path(path + ".files")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -246,6 +299,28 @@ class Settings:
             benefit_rate=_decimal(env, "BENEFIT_RATE", Decimal("0.60")),
             wage_cap=_int(env, "WAGE_CAP", 5_000_000, 1),
             benefit_months=_int(env, "BENEFIT_MONTHS", 6, 1),
+            ledger_min_companies=_int(env, "LEDGER_MIN_COMPANIES", 5, 1),
+            ledger_min_invitations=_int(env, "LEDGER_MIN_INVITATIONS", 1, 1),
+            ledger_count=_ledger_count(env),
+            ledger_cross_route=_bool(env, "LEDGER_CROSS_ROUTE", False),
+            ledger_count_pending=_bool(env, "LEDGER_COUNT_PENDING", True),
+            cuti_bersama_non_working=_bool(env, "CUTI_BERSAMA_NON_WORKING", False),
+            placement_report_working_days=_int(env, "PLACEMENT_REPORT_WORKING_DAYS", 7, 1),
+            placement_reminder_working_days=_ints(
+                env, "PLACEMENT_REMINDER_WORKING_DAYS", (5, 3, 1, 0)
+            ),
+        )
+        base = EvidenceSettings()
+        evidence = EvidenceSettings(
+            directory=env.get("EVIDENCE_DIR", "").strip(),
+            max_bytes=_int(env, "EVIDENCE_MAX_BYTES", base.max_bytes, 1),
+            min_side=_int(env, "EVIDENCE_MIN_SIDE", base.min_side, 1),
+            max_pixels=_int(env, "EVIDENCE_MAX_PIXELS", base.max_pixels, 1),
+            store_max_side=_int(env, "EVIDENCE_STORE_MAX_SIDE", base.store_max_side, 1),
+            near_duplicate_distance=_int(
+                env, "EVIDENCE_NEAR_DUPLICATE_DISTANCE", base.near_duplicate_distance, 0
+            ),
+            download_timeout=_int(env, "EVIDENCE_DOWNLOAD_TIMEOUT", base.download_timeout, 1),
         )
         settings = cls(
             database_url=env.get("DATABASE_URL", "").strip() or defaults.database_url,
@@ -272,6 +347,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
             rules=rules,
             sms=SmsSettings.from_env(env),
+            evidence=evidence,
         )
         settings.validate()
         return settings
@@ -307,6 +383,13 @@ class Settings:
                 "WEBHOOK_SECRET must be set (16 to 256 characters: A-Z, a-z, 0-9, _ and -) "
                 "when WEBHOOK_URL is set"
             )
+        ev = self.evidence
+        if ev.min_side * ev.min_side > ev.max_pixels:
+            raise SettingsError("EVIDENCE_MAX_PIXELS must be at least EVIDENCE_MIN_SIDE squared")
+        if ev.store_max_side < ev.min_side:
+            raise SettingsError("EVIDENCE_STORE_MAX_SIDE must be at least EVIDENCE_MIN_SIDE")
+        if ev.near_duplicate_distance > 64:
+            raise SettingsError("EVIDENCE_NEAR_DUPLICATE_DISTANCE is in bits of 64: 0 to 64")
         allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
         if self.webhook_secret and not set(self.webhook_secret) <= allowed:
             raise SettingsError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")
