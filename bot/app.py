@@ -40,9 +40,9 @@ def build_router(settings: Settings) -> Router:
     return Router({d.name: d for d in dialogs}, consent)
 
 
-def build_services() -> Services:
+def build_services(settings: Settings) -> Services:
     services = Services()
-    records.register(services)
+    records.register(services, settings.rules)
     return services
 
 
@@ -83,7 +83,7 @@ async def build_app(
         domain=domain or load_default_domain(),
         interpreter=default_interpreter(),
         timezone=settings.zone,
-        services=build_services(),
+        services=build_services(settings),
         clock=clock,
         message_ttl=timedelta(hours=settings.outbox_message_ttl_hours),
     )

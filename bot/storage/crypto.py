@@ -120,6 +120,11 @@ def configure_pepper(pepper: bytes) -> None:
     _pepper = pepper
 
 
+def new_key() -> str:
+    """A fresh Fernet key (tests, key generation)."""
+    return Fernet.generate_key().decode()
+
+
 def new_pepper() -> str:
     return secrets.token_hex(32)
 
