@@ -137,6 +137,11 @@ _AMOUNT = re.compile(
 )
 _WAGE_WORDS = re.compile(r"\b(gaji|gajih|upah|gaji nya|gajinya|salary|thp|ump|umr|umk)\b", re.I)
 _NUMBER = re.compile(r"\b\d{1,9}\b")
+# A figure not followed by a unit of something else ("12 bulan", "3 kali", "50%").
+_BARE_FIGURE = re.compile(
+    r"\b\d{1,9}(?:[.,]\d{1,3})*\b(?!\s*(?:%|persen|bulan|bln|tahun|thn|th|hari|minggu|kali|x\b|"
+    r"orang|jam|tgl|lamaran|perusahaan))"
+)
 
 
 @dataclass(frozen=True)
@@ -313,7 +318,15 @@ class EntityExtractor:
     def _amounts(text: str) -> list[Entity]:
         out = []
         wage_context = bool(_WAGE_WORDS.search(text))
-        for m in _AMOUNT.finditer(text):
+        matches = list(_AMOUNT.finditer(text))
+        if wage_context:  # "gaji 4500": a bare figure is the wage, to be confirmed
+            covered = [(m.start(), m.end()) for m in matches]
+            matches += [
+                m
+                for m in _BARE_FIGURE.finditer(text)
+                if all(m.end() <= a or m.start() >= b for a, b in covered)
+            ]
+        for m in sorted(matches, key=lambda m: m.start()):
             span = m.group().strip()
             reading = read_wage(span)
             if isinstance(reading, ParseError):
