@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when held-out accuracy is below this (0-1)",
     )
     evaluate.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD")
+    evaluate.add_argument(
+        "--compare",
+        action="store_true",
+        help="also cross-validate the alternatives the model was chosen from (minutes)",
+    )
     sub.add_parser("train", help="train the classifier now and cache it (NLU_CACHE_DIR)")
 
 
@@ -83,7 +88,7 @@ def _evaluate(
     args: argparse.Namespace, settings: Settings, interpreter: Interpreter, out: TextIO
 ) -> int:
     from nlu.data import HELDOUT_PATH, NluData, load_training, load_yaml
-    from nlu.evaluate import evaluate, render
+    from nlu.evaluate import compare, evaluate, render, render_comparison
 
     data, _ = load_training()
     path: Path = args.heldout or HELDOUT_PATH
@@ -91,11 +96,28 @@ def _evaluate(
     if args.heldout and heldout is None:
         print(f"jkp-bot: {path}: no such file", file=sys.stderr)
         return 2
-    result = evaluate(interpreter, data, heldout, _today(settings, args.today), folds=args.folds)
+    today = _today(settings, args.today)
+    name = str(path) if args.heldout else "tests/nlu/heldout.yml"
+    result = evaluate(interpreter, data, heldout, today, folds=args.folds, heldout_name=name)
+    rows = compare(interpreter, data, folds=args.folds) if args.compare else []
     if args.json:
-        out.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+        report = result.to_json()
+        if rows:
+            report["compare"] = [
+                {
+                    "name": r.name.strip(),
+                    "accuracy": round(r.accuracy, 4),
+                    "macro_f1": round(r.macro_f1, 4),
+                    "faq_accuracy": round(r.faq_accuracy, 4),
+                    "seconds": round(r.seconds, 1),
+                }
+                for r in rows
+            ]
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(render(result) + "\n")
+        if rows:
+            out.write(render_comparison(rows, args.folds) + "\n")
     if args.fail_under is not None:
         accuracy = result.heldout.accuracy if result.heldout else result.cv.accuracy
         if accuracy < args.fail_under:

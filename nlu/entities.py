@@ -37,6 +37,7 @@ from bot.rules.parsing import (
 MAX_TEXT = 200  # characters looked at; the engine already cuts a message there
 MAX_WORDS = 40
 MAX_NAME_WORDS = 4  # the longest job or place name tried
+MAX_PLACE_WORDS = 3  # ... and place name tried fuzzily ("kota tangerang selatan")
 FUZZY_CUTOFF = 85.0  # a job typed with a typo ("opertor produksi")
 PLACE_CUTOFF = 88.0  # place names are short: "langkah" is 86 from "Langkat"
 
@@ -86,10 +87,14 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
     "serpong": ("3674",), "bsd": ("3674",), "bintaro": ("3674",), "karawaci": ("3671",),
     "cileungsi": ("3201",), "cibinong": ("3201",), "gunung putri": ("3201",),
 }  # fmt: skip
+# Words that end the name after a cue ("loker sopir [di] bekasi", "kerja [aku] udah...").
 STOP_AFTER_CUE = frozenset(
     {"di", "daerah", "wilayah", "sekitar", "area", "yg", "yang", "dan", "atau", "ada", "gak",
      "ga", "nggak", "tidak", "dong", "kak", "min", "bang", "gan", "nih", "sih", "deh", "ya",
-     "buat", "untuk", "gaji", "dengan", "dgn"}
+     "buat", "untuk", "gaji", "dengan", "dgn", "saya", "sy", "aku", "gue", "gw", "kamu", "udah",
+     "sudah", "belum", "blm", "lagi", "lg", "mau", "bisa", "itu", "ini", "apa", "kok", "juga",
+     "ke", "dari", "sama", "kalau", "kalo", "tapi", "terus", "lalu", "sejak", "karena", "krn",
+     "bulan", "tahun", "tgl", "tanggal", "kemarin", "mimin", "mas", "mbak", "pak", "bu", "lho"}
 )  # fmt: skip
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _COMPANY = re.compile(
@@ -431,10 +436,11 @@ class EntityExtractor:
             )
             if not kind or used[i + 1]:
                 continue
+            longest = MAX_NAME_WORDS if kind == "job" else MAX_PLACE_WORDS
             end = i + 1
             while (
                 end < len(tokens)
-                and end - i <= MAX_NAME_WORDS
+                and end - i <= longest
                 and not used[end]
                 and tokens[end].text not in STOP_AFTER_CUE
                 and tokens[end].text not in JOB_CUES

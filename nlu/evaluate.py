@@ -22,7 +22,7 @@ from typing import Any
 
 from nlu.data import Example, NluData, base_intent
 from nlu.interpreter import Interpreter, Parse
-from nlu.model import ModelConfig, train
+from nlu.model import ModelConfig, sklearn_pipeline, train
 
 ENTITY_TYPES = ("job", "place", "company", "date", "amount")
 
@@ -129,6 +129,105 @@ def cross_validate(
     return Scores([o for o in outcomes if o is not None])
 
 
+# What `jkp-bot nlu evaluate --compare` measures against the chosen model (the first).
+CANDIDATES: dict[str, ModelConfig] = {
+    "logistic regression, C=20, char 1-4 + words (chosen)": ModelConfig(),
+    "  same, classes balanced": ModelConfig(class_weight="balanced"),
+    "  same, C=5": ModelConfig(c=5.0),
+    "  same, char 2-5 + words": ModelConfig(char_min=2, char_max=5),
+    "  same, char 3-5 + words": ModelConfig(char_min=3, char_max=5),
+    "  same, words only": ModelConfig(char_min=1, char_max=0),
+    "  same, no word pairs": ModelConfig(word_ngrams=1),
+    "linear SVM, C=1": ModelConfig(classifier="linear_svm", c=1.0),
+    "SGD, log loss": ModelConfig(classifier="sgd"),
+    "complement naive Bayes": ModelConfig(classifier="complement_nb"),
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    accuracy: float
+    macro_f1: float
+    faq_accuracy: float
+    seconds: float  # cross-validation, all folds
+
+
+def compare(
+    interpreter: Interpreter,
+    data: NluData,
+    candidates: dict[str, ModelConfig] | None = None,
+    folds: int = 5,
+    *,
+    one_stage: bool = True,
+) -> list[Comparison]:
+    """Cross-validate each candidate (both stages, scikit-learn's own predict), and the
+    chosen features as one stage over intents and FAQ questions together."""
+    from sklearn.model_selection import StratifiedKFold
+
+    texts = [interpreter.content(e.text) for e in data.examples]
+    labels = [e.label for e in data.examples]
+    splits = list(
+        StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(texts, labels)
+    )
+    rows = []
+    runs = [(name, config, 2) for name, config in (candidates or CANDIDATES).items()]
+    if one_stage:
+        runs.append(("  one stage: FAQ questions as 29 more intents", ModelConfig(), 1))
+    for name, config, stages in runs:
+        started = time.perf_counter()
+        predicted: list[str] = [""] * len(texts)
+        for train_index, test_index in splits:
+            train_texts = [texts[i] for i in train_index]
+            train_labels = [labels[i] for i in train_index]
+            test_texts = [texts[i] for i in test_index]
+            if stages == 1:
+                one = sklearn_pipeline(config).fit(train_texts, train_labels)
+                guesses = [str(g) for g in one.predict(test_texts)]
+            else:
+                intents = sklearn_pipeline(config).fit(
+                    train_texts, [base_intent(label) for label in train_labels]
+                )
+                faq = [
+                    (t, lb) for t, lb in zip(train_texts, train_labels, strict=True) if "/" in lb
+                ]
+                topics = sklearn_pipeline(config).fit([t for t, _ in faq], [lb for _, lb in faq])
+                guesses = [str(g) for g in intents.predict(test_texts)]
+                for k, text in enumerate(test_texts):
+                    if guesses[k] == "benefit_info":
+                        guesses[k] = str(topics.predict([text])[0])
+            for i, guess in zip(test_index, guesses, strict=True):
+                predicted[i] = guess
+        scores = Scores(
+            [
+                Outcome(e.text, e.label, p, 1.0)
+                for e, p in zip(data.examples, predicted, strict=True)
+            ]
+        )
+        rows.append(
+            Comparison(
+                name,
+                scores.accuracy,
+                scores.macro_f1,
+                scores.faq_accuracy,
+                time.perf_counter() - started,
+            )
+        )
+    return rows
+
+
+def render_comparison(rows: Sequence[Comparison], folds: int) -> str:
+    lines = [f"== {folds}-fold cross-validation of the alternatives (accuracy, macro-F1, FAQ "
+             "topic accuracy, seconds for all folds)"]  # fmt: skip
+    width = max(len(r.name) for r in rows)
+    lines.extend(
+        f"  {r.name:{width}s}  {r.accuracy:.3f}  {r.macro_f1:.3f}  {r.faq_accuracy:.3f}  "
+        f"{r.seconds:5.1f}"
+        for r in rows
+    )
+    return "\n".join(lines)
+
+
 def _label(parse: Parse) -> str | None:
     return parse.faq or parse.intent
 
@@ -165,6 +264,7 @@ class Evaluation:
     threshold: float
     seconds: dict[str, float]
     folds: int
+    heldout_name: str = "tests/nlu/heldout.yml"
 
     def to_json(self) -> dict[str, Any]:
         def block(s: Scores) -> dict[str, Any]:
@@ -221,6 +321,7 @@ def evaluate(
     *,
     config: ModelConfig | None = None,
     folds: int = 5,
+    heldout_name: str = "tests/nlu/heldout.yml",
 ) -> Evaluation:
     config = config or (interpreter.store.config if interpreter.store else ModelConfig())
     seconds: dict[str, float] = {}
@@ -232,7 +333,7 @@ def evaluate(
     seconds["training"] = time.perf_counter() - started
     training, _ = score_examples(interpreter, data.examples, today)
     held = score_examples(interpreter, heldout.examples, today)[0] if heldout else None
-    return Evaluation(cv, held, training, interpreter.threshold, seconds, folds)
+    return Evaluation(cv, held, training, interpreter.threshold, seconds, folds, heldout_name)
 
 
 def render(evaluation: Evaluation) -> str:
@@ -242,7 +343,7 @@ def render(evaluation: Evaluation) -> str:
     titles = {
         "cross_validation": f"{evaluation.folds}-fold cross-validation on nlu/ (each example "
         "classified by models that never saw it)",
-        "heldout": "held-out set (tests/nlu/heldout.yml), whole interpreter",
+        "heldout": f"held-out set ({evaluation.heldout_name}), whole interpreter",
     }
     for name, title in titles.items():
         block = data.get(name)

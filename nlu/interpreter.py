@@ -34,8 +34,9 @@ NLU_PATH = NLU_DIR / "nlu.yml"
 MAX_INPUT = 200
 MAX_REPEATED_WORDS = 4  # "iya, betul" means yes; forty times "menu" is not a message
 # Parse readings below this confidence are offered as a choice, not acted on. Chosen with
-# `jkp-bot nlu evaluate` (README, "Free-text understanding"): on the held-out set, nine in
-# ten right readings are above it and most wrong ones below.
+# `jkp-bot nlu evaluate`: in cross-validation 92% of right readings are above it and 57% of
+# wrong ones below (one message in eight is asked about); on the held-out set, 98% of right
+# readings are above it.
 DEFAULT_THRESHOLD = 0.5
 # ``intent()`` answers only these: the words that work from any step and the short answers
 # the dialogs read. Everything else needs ``parse()``.

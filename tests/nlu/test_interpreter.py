@@ -31,6 +31,7 @@ from nlu.tools.build_lookups import render as render_lookups
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "rasa-schemas"
+FRESH_PATH = ROOT / "tests" / "nlu" / "heldout_fresh.yml"
 DOMAIN_PATH = ROOT / "domain.yml"
 
 
@@ -60,8 +61,8 @@ def rasa_validate(data: Any, main_schema: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [NLU_PATH, NLU_DIR / "faq.yml", NLU_DIR / LOOKUP_FILE, HELDOUT_PATH],
-    ids=["nlu", "faq", "lookups", "heldout"],
+    [NLU_PATH, NLU_DIR / "faq.yml", NLU_DIR / LOOKUP_FILE, HELDOUT_PATH, FRESH_PATH],
+    ids=["nlu", "faq", "lookups", "heldout", "heldout-fresh"],
 )
 def test_nlu_files_are_valid_rasa(path: Path) -> None:
     rasa_validate(_load_yaml(path), "nlu.yml")
@@ -207,11 +208,14 @@ def test_the_faq_has_at_least_25_questions_each_with_examples(training: NluData)
 
 
 def test_heldout_is_apart_from_training(training: NluData, interpreter: Interpreter) -> None:
-    """At least ten held-out examples per intent, none of them a training example."""
+    """At least ten held-out examples per intent, none of them a training example. (The
+    second set, heldout_fresh.yml, is kept as it was first scored: 9 of its 136 messages
+    fold to a training example, which the README says.)"""
     heldout = NluData.from_yaml([_load_yaml(HELDOUT_PATH)])
     counts = Counter(e.intent for e in heldout.examples)
     assert {i: n for i, n in counts.items() if n < 10} == {}
     assert set(counts) == EXACT_INTENTS | PARSE_ONLY_INTENTS
+    assert set(NluData.from_yaml([_load_yaml(FRESH_PATH)]).intents) == set(counts)
     trained = {interpreter.fold(e.text) for e in training.examples}
     assert [e.text for e in heldout.examples if interpreter.fold(e.text) in trained] == []
 

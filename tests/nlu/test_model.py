@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -91,11 +93,25 @@ def test_changed_data_or_settings_train_again_and_replace_the_file(tmp_path: Pat
 
 
 def test_versions_are_part_of_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sklearn
+    import nlu.model
 
     before = fingerprint(*SMALL, ModelConfig())
-    monkeypatch.setattr(sklearn, "__version__", "0.0.0")
+    monkeypatch.setattr(nlu.model, "version", lambda package: "0.0.0")
     assert fingerprint(*SMALL, ModelConfig()) != before
+
+
+def test_reading_the_cache_does_not_import_scikit_learn(tmp_path: Path) -> None:
+    """The bot starts with the arrays only (scikit-learn costs memory and a second)."""
+    ModelStore(*SMALL, ModelConfig(), tmp_path).get()
+    code = (
+        "import sys; from pathlib import Path; from nlu.model import ModelConfig, ModelStore; "
+        f"texts, labels = {SMALL!r}; "
+        f"s = ModelStore(texts, labels, ModelConfig(), Path({str(tmp_path)!r})); s.get(); "
+        "assert s.report.source == 'cache', s.report; "
+        "print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_unwritable_cache_keeps_the_model_in_memory(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -204,13 +205,15 @@ def test_long_junk_is_read_within_bounds(trained: Interpreter, text: str) -> Non
 
 
 # -- quality floor (deterministic: the model is trained the same way every time) -----------
-def test_heldout_quality_floor(trained: Interpreter) -> None:
-    """Targets: accuracy ≥ 95%, macro-F1 ≥ 0.93 on tests/nlu/heldout.yml (README)."""
-    heldout = NluData.from_yaml([load_yaml(HELDOUT_PATH)])
+@pytest.mark.parametrize("path", [HELDOUT_PATH, HELDOUT_PATH.with_name("heldout_fresh.yml")])
+def test_heldout_quality_floor(trained: Interpreter, path: Path) -> None:
+    """Targets: accuracy ≥ 95%, macro-F1 ≥ 0.93 on the held-out sets (README)."""
+    heldout = NluData.from_yaml([load_yaml(path)])
     scores, _ = score_examples(trained, heldout.examples, TODAY)
     assert scores.accuracy >= 0.95
     assert scores.macro_f1 >= 0.93
     assert scores.faq_accuracy >= 0.9
-    for kind, (precision, recall, annotated) in scores.entity_scores().items():
-        assert annotated > 0, kind
-        assert (precision, recall) >= (0.9, 0.9), kind
+    if path == HELDOUT_PATH:
+        for kind, (precision, recall, annotated) in scores.entity_scores().items():
+            assert annotated > 0, kind
+            assert (precision, recall) >= (0.9, 0.9), kind
