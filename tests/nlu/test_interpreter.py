@@ -17,6 +17,7 @@ from bot.core.conversation import NAV_INTENTS
 from bot.core.domain import Domain
 from bot.dialogs.assessment import ENOUGH
 from bot.dialogs.questions import INTENT_VALUES
+from bot.knowledge.search import occupations, provinces, regencies
 from bot.testing.rasa_schema import rasa_validate as validate_against_rasa
 from nlu.data import HELDOUT_PATH, LOOKUP_FILE, NLU_DIR, NluData, base_intent, load_training
 from nlu.interpreter import (
@@ -171,6 +172,19 @@ def test_every_example_means_its_own_intent(
         != (item["intent"] if item["intent"] in EXACT_INTENTS else None)
     ]
     assert wrong == []
+
+
+def test_navigation_words_are_not_answers(interpreter: Interpreter) -> None:
+    """A word that works from any step must not be an answer a question takes: a job, a
+    company or a place typed alone ("Operator" as the last job title is not PETUGAS)."""
+    answers = {*occupations().exact, *regencies().exact, *provinces().exact}
+    answers |= {"operator", "agent", "staff", "staf", "helper", "sales", "pt", "cv"}
+    clashes = sorted(
+        (intent, example)
+        for example, intent in interpreter.examples.items()
+        if intent in NAV_INTENTS and example in answers
+    )
+    assert clashes == []
 
 
 @pytest.fixture(scope="module")
