@@ -172,7 +172,7 @@ class Models:
         try:
             with os.fdopen(fd, "wb") as f:
                 arrays["meta"] = np.array(meta)
-                np.savez(f, allow_pickle=False, **arrays)
+                np.savez(f, **arrays)  # str and float arrays: nothing is pickled
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

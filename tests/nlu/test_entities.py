@@ -34,6 +34,7 @@ def found(text: str) -> list[tuple[str, str, str | int]]:
         ("ga tau kak", []),
         ("mau ngobrol sama admin", []),
         ("hubungi cs dong", []),
+        ("tolong panggilin satpam", []),
         ("loker admin di jaksel", [("job", "admin", "Staf Administrasi"),
                                    ("place", "jaksel", "Kota Jakarta Selatan, DKI Jakarta")]),
         # places: regencies, cities, provinces, areas
