@@ -164,7 +164,7 @@ class Models:
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees half a file."""
-        arrays = self.intents.arrays("intent_")
+        arrays: dict[str, Any] = self.intents.arrays("intent_")
         if self.topics is not None:
             arrays.update(self.topics.arrays("topic_"))
         meta = json.dumps({"format": MODEL_FORMAT, "config": asdict(self.intents.config)})
