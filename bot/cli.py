@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge."""
+"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, nlu."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
     sub.add_parser(
         "rekey", help="re-encrypt stored data with the first DATA_ENCRYPTION_KEY (after rotation)"
+    )
+    from nlu.cli import add_arguments as add_nlu_arguments
+
+    add_nlu_arguments(
+        sub.add_parser("nlu", help="free-text understanding: parse, evaluate, train (nlu/cli.py)")
     )
     return parser
 
@@ -88,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if args.command == "nlu":
+            from nlu.cli import run as run_nlu
+
+            return run_nlu(args, settings)
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)

@@ -261,6 +261,9 @@ class Settings:
     console_user: str = "console"
     encryption_keys: str = ""  # DATA_ENCRYPTION_KEY; see bot/storage/crypto.py
     log_level: str = "INFO"
+    # Where the free-text classifier is cached: "" = $XDG_CACHE_HOME/pendamping-jkp (or
+    # ~/.cache/pendamping-jkp); "none" = keep it in memory only (nlu/model.py).
+    nlu_cache_dir: str = ""
     rules: RuleSettings = field(default_factory=RuleSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
@@ -345,6 +348,7 @@ class Settings:
             console_user=env.get("CONSOLE_USER", "").strip() or defaults.console_user,
             encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
+            nlu_cache_dir=env.get("NLU_CACHE_DIR", "").strip(),
             rules=rules,
             sms=SmsSettings.from_env(env),
             evidence=evidence,

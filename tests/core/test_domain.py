@@ -47,7 +47,7 @@ TELEGRAM_SOURCE = BOT_SOURCE / "channels" / "telegram.py"
 
 CHANNELS = ("telegram", "console", "sms")
 KNOWN_CHANNEL_NAMES = frozenset({"plain", "telegram", "console", "sms"})
-UTTER_KEY = re.compile(r"utter_[a-z0-9_]+")
+UTTER_KEY = re.compile(r"utter_[a-z0-9_]+(?:/[a-z0-9_]+)?")  # "/": a retrieval intent's answer
 UNFILLED = re.compile(r"\{[^{}]*\}")
 
 # GSM 03.38 basic character set (the escape code excluded): an SMS with any other character

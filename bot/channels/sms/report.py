@@ -33,7 +33,11 @@ def sample_values() -> dict[str, str]:
     data = catalog()
     groups = sorted((g.name for g in data.groups.values()), key=len, reverse=True)
     cities = [r.name.removeprefix("Kota ") for r in data.regencies if r.name.startswith("Kota ")]
+    from bot.knowledge.faq import faq_params
+    from bot.rules.config import RuleSettings
+
     return {
+        **faq_params(RuleSettings(), 365),  # the figures the FAQ answers quote
         "clause": _longest(list(CLAUSES.values())),
         "contract_end": format_date(date(2025, 9, 30)),
         "count": "3",
