@@ -18,6 +18,7 @@ from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.search import warm_up
+from bot.records import applications
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
@@ -43,6 +44,7 @@ def build_router(settings: Settings) -> Router:
 def build_services(settings: Settings) -> Services:
     services = Services()
     records.register(services, settings.rules)
+    applications.register(services)
     return services
 
 

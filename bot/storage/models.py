@@ -303,3 +303,30 @@ class BenefitMonthRow(Base):
     pending: Mapped[int] = mapped_column(Integer, default=0)
     mission_points: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class Application(Base):
+    """An application made through the assistant (Pedoman 3.5 step 10, "Lamar Sekarang"). It
+    outlives the vacancy (a feed may drop it): the vacancy's source and id, what it was and
+    the CV sent are kept with it, encrypted. ``applied_on`` (the person's local date) places it
+    in a benefit month; ``status`` is told to the person when it changes."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("person_id", "source", "source_id"),
+        Index("ix_applications_person_applied", "person_id", "applied_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"))
+    vacancy_id: Mapped[int | None] = mapped_column(Id)  # the catalogue row, while it exists
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(16), default="catalogue")  # catalogue | counselor
+    applied_at: Mapped[datetime]
+    applied_on: Mapped[date]
+    # sent | seen | invited | rejected | accepted
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    status_at: Mapped[datetime]
+    # {"title", "company", "city", ...} and the CV snapshot: personal, encrypted
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
