@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
 async def _console(settings: Settings) -> None:
     from bot.app import build_app
     from bot.channels.console import run_console
+    from bot.storage.db import sqlite_path
 
+    if (path := sqlite_path(settings.database_url)) is not None:
+        print(f"jkp-bot: data in {path.resolve()}", file=sys.stderr)
     app = await build_app(settings)
     try:
         await run_console(app)
