@@ -14,7 +14,7 @@ from bot.channels.sms.text import is_gsm7, segment_count
 from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.core.domain import Domain, load_default_domain
 from bot.core.plaintext import FOOTER_KEY
-from bot.core.types import OutboundMessage, Say, say
+from bot.core.types import OutboundMessage, Say, combine, say
 from bot.testing.fake_sms_gateway import FakeSmsGateway
 from scheduler.outbox import Unreachable
 
@@ -48,8 +48,9 @@ def domain() -> Domain:
 async def test_a_question_goes_as_numbered_options_with_the_plain_footer(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
+    """The footer comes when a dialog opens (the router adds it), after the options."""
     deliver = SmsDelivery(twilio, domain, segments_per_part=3)
-    await deliver(BUDI, say("utter_ask_laid_off"))
+    await deliver(BUDI, combine(Say("utter_ask_laid_off"), Say(FOOTER_KEY)))
     (text,) = fake.texts_to(BUDI, SmsChannel.SMS)
     assert "\n1. " in text and "\n2. " in text
     assert text.endswith(str(domain.variation(FOOTER_KEY, "sms")["text"]))
