@@ -60,7 +60,7 @@ async def test_a_long_message_goes_as_numbered_single_segment_parts_in_order(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
     message = OutboundMessage(
-        (Say("utter_privacy_notice", {"retention_days": "365"}), Say("utter_consent_question"))
+        (Say("utter_privacy_notice_full", {"retention_days": "365"}), Say("utter_consent_question"))
     )
     deliver = SmsDelivery(twilio, domain)
     expected = deliver.parts(message)
@@ -79,7 +79,7 @@ async def test_whatsapp_is_not_cut_into_sms_segments(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
     deliver = SmsDelivery(twilio, domain, SmsChannel.WHATSAPP)
-    await deliver(BUDI, say("utter_privacy_notice", retention_days="365"))
+    await deliver(BUDI, say("utter_privacy_notice_full", retention_days="365"))
     (text,) = fake.texts_to(BUDI, SmsChannel.WHATSAPP)
     assert segment_count(text) > 1 and not text.startswith("(1/")
 
