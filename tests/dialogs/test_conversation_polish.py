@@ -3,9 +3,15 @@ first screen fits a phone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.app import App
+from bot.core.types import Context, Input
+from bot.dialogs.eligibility import EligibilityDialog
+from bot.records.model import EligibilityQuery
+from bot.rules.config import RuleSettings
 from bot.testing.client import ChatClient, consented
 
 MAX_MESSAGES = 5  # from opening "Cek kelayakan" to the verdict, when an early answer excludes
@@ -55,3 +61,20 @@ async def test_the_first_screen_fits_a_phone(app: App) -> None:
     await client.send("halo")
     assert client.said() == ["utter_welcome", "utter_privacy_notice", "utter_consent_question"]
     assert len(client.text()) <= FIRST_SCREEN, len(client.text())
+
+
+# -- conversations stored before the question order changed ---------------------------------
+def test_a_check_in_progress_in_the_old_order_goes_on() -> None:
+    """Stored before citizenship and age moved up: the open question is answered, then the
+    questions the new order asks earlier come next; nothing is lost."""
+    dialog = EligibilityDialog(RuleSettings())
+    ctx = Context(datetime(2025, 6, 2, 3, tzinfo=UTC), answers={EligibilityQuery(): None})
+    stored = {"answers": {"laid_off": "yes", "reason": "employer", "contract": "pkwtt"},
+              "step": "phk_date"}  # fmt: skip
+    resumed = dialog.start(ctx, stored)
+    assert [p.key for p in resumed.messages[-1].parts] == [
+        "utter_eligibility_resume", "utter_ask_phk_date"
+    ]  # fmt: skip
+    turn = dialog.handle(ctx, resumed.data, Input(text="15-03-2025"))
+    assert [p.key for p in turn.messages[-1].parts] == ["utter_ask_citizen"]
+    assert turn.data["answers"] == {**stored["answers"], "phk_date": "2025-03-15"}
