@@ -26,7 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.faq import faq_response
-from nlu.data import NLU_DIR, NluData, base_intent, block_examples, load_yaml, training_paths
+from nlu.data import (
+    NLU_DIR,
+    OPTIONS_FILE,
+    NluData,
+    base_intent,
+    block_examples,
+    load_yaml,
+    option_words,
+    training_paths,
+)
 from nlu.entities import Entity, EntityExtractor
 from nlu.model import FloatArray, ModelConfig, ModelStore, default_cache_dir
 
@@ -151,6 +160,7 @@ class Interpreter:
     store: ModelStore | None = field(default=None, compare=False)
     extractor: EntityExtractor = field(default_factory=EntityExtractor, compare=False)
     threshold: float = DEFAULT_THRESHOLD
+    options: dict[str, frozenset[str]] = field(default_factory=dict)  # folded words → payloads
 
     @classmethod
     def from_data(
@@ -160,9 +170,11 @@ class Interpreter:
         cache_dir: Path | None = None,
         config: ModelConfig | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        options: Mapping[str, Any] | None = None,
     ) -> Interpreter:
         """From Rasa NLU documents (one file's YAML each). The classifier is trained at the
-        first ``parse()`` and cached in ``cache_dir`` (None: kept in memory only)."""
+        first ``parse()`` and cached in ``cache_dir`` (None: kept in memory only).
+        ``options``: the document of nlu/options.yml (words for button payloads)."""
         documents = (data, *more)
         nlu = NluData.from_yaml(documents)
         synonyms = {normalise(k): normalise(v) for k, v in nlu.synonyms.items()}
@@ -186,6 +198,11 @@ class Interpreter:
         if len(set(labels)) >= 2:
             store = ModelStore(texts, labels, config or ModelConfig(), cache_dir)
             object.__setattr__(interpreter, "store", store)
+        words: dict[str, set[str]] = {}
+        for payload, phrases in option_words(options or {}).items():
+            for phrase in phrases:
+                words.setdefault(interpreter.fold(phrase), set()).add(payload)
+        interpreter.options.update({k: frozenset(v) for k, v in words.items()})
         return interpreter
 
     def _words(self, text: str) -> list[str]:
@@ -238,6 +255,18 @@ class Interpreter:
     def intent(self, text: str) -> str | None:
         """The intent of a short message, or None when it is not clearly one."""
         return self._match(self.examples, text)
+
+    def option(self, text: str, offered: Iterable[str]) -> str | None:
+        """The offered payload these words choose (nlu/options.yml: "diberhentikan" is
+        ``reason:employer`` when that option is on screen), or None when none or several
+        do. Exact after folding: a sentence around the words ("tidak kena phk") is not."""
+        payloads = self.options.get(self.fold(text), frozenset()) & set(offered)
+        return next(iter(payloads)) if len(payloads) == 1 else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``parse`` can classify without training first (see :meth:`prepare`)."""
+        return self.store is None or self.store.loaded
 
     # -- free text --------------------------------------------------------------------
     def prepare(self) -> None:
@@ -294,15 +323,23 @@ def load_interpreter(
     config: ModelConfig | None = None,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> Interpreter:
-    """The interpreter over the training data in ``directory`` (nlu.yml and faq.yml)."""
+    """The interpreter over the training data in ``directory`` (nlu.yml and faq.yml) and
+    its option words (options.yml)."""
     documents = _documents(training_paths(directory))
     first, *rest = documents
+    options_path = directory / OPTIONS_FILE
+    options = load_yaml(options_path) if options_path.exists() else None
     return Interpreter.from_data(
-        first, *rest, cache_dir=cache_dir, config=config, threshold=threshold
+        first, *rest, cache_dir=cache_dir, config=config, threshold=threshold, options=options
     )
 
 
 @cache
+def shared_interpreter(cache_dir: Path | None) -> Interpreter:
+    """One interpreter per cache directory in a process (the app's, the CLI's)."""
+    return load_interpreter(cache_dir=cache_dir)
+
+
 def default_interpreter() -> Interpreter:
-    """Shared by the app: nlu/ with the model cached in the user's cache directory."""
-    return load_interpreter(cache_dir=default_cache_dir())
+    """nlu/ with the model cached in the user's cache directory."""
+    return shared_interpreter(default_cache_dir())
