@@ -43,7 +43,7 @@ NLU_PATH = NLU_DIR / "nlu.yml"
 MAX_INPUT = 200
 MAX_REPEATED_WORDS = 4  # "iya, betul" means yes; forty times "menu" is not a message
 # Parse readings below this confidence are offered as a choice, not acted on. Chosen with
-# `jkp-bot nlu evaluate`: in cross-validation 92% of right readings are above it and 57% of
+# `jkp-bot nlu evaluate`: in cross-validation 92% of right readings are above it and 55% of
 # wrong ones below (one message in eight is asked about); on the held-out set, 98% of right
 # readings are above it.
 DEFAULT_THRESHOLD = 0.5
@@ -53,8 +53,8 @@ EXACT_INTENTS = frozenset(
     {"start", "menu", "back", "cancel", "help", "human", "stop", "resume", "my_data",
      "delete_data", "affirm", "deny", "dont_know", "enough"}
 )  # fmt: skip
-# Understood by ``parse()`` only: the journeys, the FAQ, small talk and what is out of scope.
-# The router acts on them once free text is wired in (issue 14, phase 2).
+# Understood by ``parse()`` only: the journeys, the FAQ, small talk and what is out of scope
+# (bot/core/conversation.py acts on them).
 PARSE_ONLY_INTENTS = frozenset(
     {"check_eligibility", "self_assessment", "search_vacancies", "upload_evidence",
      "check_progress", "report_placement", "ask_counseling", "benefit_info", "my_applications",

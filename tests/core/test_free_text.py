@@ -169,8 +169,8 @@ async def test_unsure_readings_are_offered_and_a_choice_acts(client: ChatClient)
 
 
 async def test_a_classifier_stop_is_asked_about_but_the_button_stops(client: ChatClient) -> None:
-    await client.send("saya berhenti kerja")
-    assert "utter_stopped" not in client.said()
+    await client.send("jangan kirimin sy pesan lagi ya")  # the classifier is sure: 0.9
+    assert client.said()[:2] == ["utter_did_you_mean_intent", "utter_option_stop"]
     await client.click("nlu:stop")
     assert client.said() == ["utter_stopped"]
 
