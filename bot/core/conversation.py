@@ -15,10 +15,10 @@ title or exact word took):
   slot ("sy kena phk tgl 3 kemarin" opens the eligibility check; at the PHK-date question
   it offers "Tadi Anda menyebut 3 Mei 2025. Benar?"). A journey mapped to ``None`` is not
   built yet: ``utter_soon_<intent>`` says so honestly, with what can be done now, and the
-  menu. :data:`FREE_NAV` intents act as their navigation word; ``stop`` and ``resume`` act
-  only on their exact words (a classifier's "stop" is asked about). A FAQ question is
-  answered (citing its rule), greetings and thanks get a warm word, out-of-scope text a
-  kind answer about what the assistant does; each with the menu.
+  menu. :data:`FREE_NAV` and :data:`QUIET_NAV` intents act as their navigation word;
+  ``stop`` and ``resume`` act only on their exact words (a classifier's "stop" is asked
+  about). A FAQ question is answered (citing its rule), greetings and thanks get a warm
+  word, out-of-scope text a kind answer about what the assistant does; each with the menu.
 - *Not sure enough* (below the interpreter's threshold, or a FAQ question not recognised
   surely): "Maksud Anda: X / Y?" with the two best readings as buttons
   ``nlu:<label>[|<entity>=<text>]`` (bot/core/freetext.py; within Telegram's 64 bytes).
@@ -84,8 +84,10 @@ JOURNEYS: dict[str, Journey | None] = {
     "report_placement": None,
     "ask_counseling": None,
 }
-# Intents that act as their navigation word when free text says them confidently.
+# Intents that act as their navigation word when free text says them confidently (offered
+# as a reading when not); start, back and cancel act but are never offered.
 FREE_NAV = frozenset({"my_data", "delete_data", "human", "help", "menu"})
+QUIET_NAV = frozenset({"start", "back", "cancel"})
 # Navigation acted on only by its exact words; a classifier's reading is offered instead.
 EXACT_ONLY = frozenset({"stop", "resume"})
 # Small talk and questions answered at the menu (with the menu after).
@@ -301,7 +303,7 @@ class Router:
             if journey is None:
                 return self._with_prompt(ctx, state, Say(f"utter_soon_{intent}"))
             return self._open(ctx, state, journey, said)
-        if intent in FREE_NAV or (exact and intent in EXACT_ONLY):
+        if intent in FREE_NAV | QUIET_NAV or (exact and intent in EXACT_ONLY):
             return self._navigate(ctx, state, flags, intent)
         if intent == "benefit_info" and label in freetext.FAQ_LABELS:
             return self._with_prompt(ctx, state, Say(freetext.FAQ_LABELS[label], self.faq_params))
