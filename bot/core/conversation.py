@@ -459,6 +459,10 @@ class Router:
             lines.extend(Say(key, params) for key, params in summary)
         if missing:
             raise NeedAnswers(tuple(missing))
+        for slots in state.said.values():  # said in free text, waiting to be confirmed
+            lines.extend(
+                Say("utter_my_data_said", {"value": str(v["text"])}) for v in slots.values()
+            )
         if len(lines) == 1:
             lines.append(Say("utter_my_data_no_answers"))
         lines.append(

@@ -150,11 +150,11 @@ def offer(
     if not labels:
         return None
     entities = said(parse)
-    options = [
-        Say(f"utter_option_{label}", {"said": choice_payload(label, entities, slots.get(label, ()))
-                                      .removeprefix(f"{NLU_CHOICE}:{label}")})
-        for label in labels
-    ]  # fmt: skip
+    options = []
+    for label in labels:
+        payload = choice_payload(label, entities, slots.get(label, ()))
+        carried = payload.removeprefix(f"{NLU_CHOICE}:{label}")  # "|date=3 Mei 2025" or ""
+        options.append(Say(f"utter_option_{label}", {"said": carried}))
     return combine(Say("utter_did_you_mean_intent"), *options, Say("utter_did_you_mean_other"))
 
 

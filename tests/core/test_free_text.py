@@ -142,8 +142,12 @@ async def test_an_answer_said_at_the_menu_is_read_back_when_its_question_comes(
     assert "3 Mei 2025" in client.text()
     assert client.last[-1].payloads() == ["confirm:phk_date:2025-05-03", "phk_date:unknown"]
     # nothing is assumed: going back and forth, the date is still to be confirmed
-    await client.send("iya")
+    await client.send("data saya")  # what waits to be confirmed is shown too
+    assert "utter_my_data_said" in client.said() and "3 Mei 2025" in client.text()
+    await client.click("confirm:phk_date:2025-05-03")  # the button, still on screen above
     assert client.said() == ["utter_ask_phi_pending"]
+    await client.send("data saya")
+    assert "utter_my_data_said" not in client.said()
     await client.send("kembali")
     assert client.said() == ["utter_back_ok", "utter_ask_phk_date"]  # said once, then typed
 

@@ -110,6 +110,7 @@ SAMPLE_OVERRIDES: dict[str, dict[str, str]] = {
         "when": "29 Desember 2025 sampai 4 Januari 2026",
     },
     "utter_confirm_rupiah": {"amount": format_rupiah(45_000_000)},
+    "utter_my_data_said": {"value": "29 Desember 2025 sampai 4 Januari 2026"},
     "utter_confirm_rupiah_low": {"amount": format_rupiah(50_000)},
 }
 
