@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
+from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
 from bot.records import applications
 from bot.records import store as records
@@ -24,7 +26,8 @@ from bot.settings import Settings, SettingsError
 from bot.storage import crypto
 from bot.storage.db import Database, make_engine, migrate, sqlite_path
 from bot.storage.secrets import load_pepper
-from nlu.interpreter import default_interpreter
+from nlu.interpreter import Interpreter, shared_interpreter
+from nlu.model import resolve_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,19 @@ def build_router(settings: Settings) -> Router:
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
-    return Router({d.name: d for d in dialogs}, consent)
+    figures = faq_params(settings.rules, settings.retention_days)
+    return Router({d.name: d for d in dialogs}, consent, faq_params=figures)
+
+
+async def load_nlu(settings: Settings) -> Interpreter:
+    """The free-text interpreter, its classifier read from the cache or trained now, in a
+    worker thread: never inside someone's first turn, never blocking the event loop."""
+    interpreter = shared_interpreter(resolve_cache_dir(settings.nlu_cache_dir))
+    await asyncio.to_thread(interpreter.prepare)
+    report = interpreter.store.report if interpreter.store else None
+    if report is not None:
+        log.info("nlu: classifier %s in %.2f s", report.source, report.seconds)
+    return interpreter
 
 
 def build_services(settings: Settings) -> Services:
@@ -83,7 +98,7 @@ async def build_app(
         db=db,
         router=build_router(settings),
         domain=domain or load_default_domain(),
-        interpreter=default_interpreter(),
+        interpreter=await load_nlu(settings),
         timezone=settings.zone,
         services=build_services(settings),
         clock=clock,

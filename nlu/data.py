@@ -25,6 +25,10 @@ TRAINING_FILES = ("nlu.yml", "faq.yml")
 # matches jobs and places with bot/knowledge/search.py over the same lists, so it does not
 # read them; they keep the data complete for Rasa.
 LOOKUP_FILE = "lookups.yml"
+# The words people use for the options the assistant offers (menu entries, answers), one
+# Rasa synonym per button payload: read by the engine for the options on screen only, never
+# trained on and never folded into other messages.
+OPTIONS_FILE = "options.yml"
 HELDOUT_PATH = NLU_DIR.parent / "tests" / "nlu" / "heldout.yml"
 
 _EXAMPLE_LINE = re.compile(r"^\s*-\s?(.*)$")
@@ -127,6 +131,16 @@ def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as f:
         data = yaml.safe_load(f)
     return data if isinstance(data, dict) else {}
+
+
+def option_words(document: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """payload → the words that choose it, from an options document."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in document.get("nlu") or []:
+        if "synonym" in item:
+            payload = str(item["synonym"])
+            out[payload] = out.get(payload, ()) + tuple(block_examples(item["examples"]))
+    return out
 
 
 def training_paths(directory: Path = NLU_DIR) -> list[Path]:

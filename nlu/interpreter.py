@@ -26,7 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.faq import faq_response
-from nlu.data import NLU_DIR, NluData, base_intent, block_examples, load_yaml, training_paths
+from nlu.data import (
+    NLU_DIR,
+    OPTIONS_FILE,
+    NluData,
+    base_intent,
+    block_examples,
+    load_yaml,
+    option_words,
+    training_paths,
+)
 from nlu.entities import Entity, EntityExtractor
 from nlu.model import FloatArray, ModelConfig, ModelStore, default_cache_dir
 
@@ -34,7 +43,7 @@ NLU_PATH = NLU_DIR / "nlu.yml"
 MAX_INPUT = 200
 MAX_REPEATED_WORDS = 4  # "iya, betul" means yes; forty times "menu" is not a message
 # Parse readings below this confidence are offered as a choice, not acted on. Chosen with
-# `jkp-bot nlu evaluate`: in cross-validation 92% of right readings are above it and 57% of
+# `jkp-bot nlu evaluate`: in cross-validation 92% of right readings are above it and 55% of
 # wrong ones below (one message in eight is asked about); on the held-out set, 98% of right
 # readings are above it.
 DEFAULT_THRESHOLD = 0.5
@@ -44,8 +53,8 @@ EXACT_INTENTS = frozenset(
     {"start", "menu", "back", "cancel", "help", "human", "stop", "resume", "my_data",
      "delete_data", "affirm", "deny", "dont_know", "enough"}
 )  # fmt: skip
-# Understood by ``parse()`` only: the journeys, the FAQ, small talk and what is out of scope.
-# The router acts on them once free text is wired in (issue 14, phase 2).
+# Understood by ``parse()`` only: the journeys, the FAQ, small talk and what is out of scope
+# (bot/core/conversation.py acts on them).
 PARSE_ONLY_INTENTS = frozenset(
     {"check_eligibility", "self_assessment", "search_vacancies", "upload_evidence",
      "check_progress", "report_placement", "ask_counseling", "benefit_info", "my_applications",
@@ -151,6 +160,7 @@ class Interpreter:
     store: ModelStore | None = field(default=None, compare=False)
     extractor: EntityExtractor = field(default_factory=EntityExtractor, compare=False)
     threshold: float = DEFAULT_THRESHOLD
+    options: dict[str, frozenset[str]] = field(default_factory=dict)  # folded words → payloads
 
     @classmethod
     def from_data(
@@ -160,9 +170,11 @@ class Interpreter:
         cache_dir: Path | None = None,
         config: ModelConfig | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        options: Mapping[str, Any] | None = None,
     ) -> Interpreter:
         """From Rasa NLU documents (one file's YAML each). The classifier is trained at the
-        first ``parse()`` and cached in ``cache_dir`` (None: kept in memory only)."""
+        first ``parse()`` and cached in ``cache_dir`` (None: kept in memory only).
+        ``options``: the document of nlu/options.yml (words for button payloads)."""
         documents = (data, *more)
         nlu = NluData.from_yaml(documents)
         synonyms = {normalise(k): normalise(v) for k, v in nlu.synonyms.items()}
@@ -186,6 +198,11 @@ class Interpreter:
         if len(set(labels)) >= 2:
             store = ModelStore(texts, labels, config or ModelConfig(), cache_dir)
             object.__setattr__(interpreter, "store", store)
+        words: dict[str, set[str]] = {}
+        for payload, phrases in option_words(options or {}).items():
+            for phrase in phrases:
+                words.setdefault(interpreter.fold(phrase), set()).add(payload)
+        interpreter.options.update({k: frozenset(v) for k, v in words.items()})
         return interpreter
 
     def _words(self, text: str) -> list[str]:
@@ -238,6 +255,18 @@ class Interpreter:
     def intent(self, text: str) -> str | None:
         """The intent of a short message, or None when it is not clearly one."""
         return self._match(self.examples, text)
+
+    def option(self, text: str, offered: Iterable[str]) -> str | None:
+        """The offered payload these words choose (nlu/options.yml: "diberhentikan" is
+        ``reason:employer`` when that option is on screen), or None when none or several
+        do. Exact after folding: a sentence around the words ("tidak kena phk") is not."""
+        payloads = self.options.get(self.fold(text), frozenset()) & set(offered)
+        return next(iter(payloads)) if len(payloads) == 1 else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``parse`` can classify without training first (see :meth:`prepare`)."""
+        return self.store is None or self.store.loaded
 
     # -- free text --------------------------------------------------------------------
     def prepare(self) -> None:
@@ -294,15 +323,23 @@ def load_interpreter(
     config: ModelConfig | None = None,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> Interpreter:
-    """The interpreter over the training data in ``directory`` (nlu.yml and faq.yml)."""
+    """The interpreter over the training data in ``directory`` (nlu.yml and faq.yml) and
+    its option words (options.yml)."""
     documents = _documents(training_paths(directory))
     first, *rest = documents
+    options_path = directory / OPTIONS_FILE
+    options = load_yaml(options_path) if options_path.exists() else None
     return Interpreter.from_data(
-        first, *rest, cache_dir=cache_dir, config=config, threshold=threshold
+        first, *rest, cache_dir=cache_dir, config=config, threshold=threshold, options=options
     )
 
 
 @cache
+def shared_interpreter(cache_dir: Path | None) -> Interpreter:
+    """One interpreter per cache directory in a process (the app's, the CLI's)."""
+    return load_interpreter(cache_dir=cache_dir)
+
+
 def default_interpreter() -> Interpreter:
-    """Shared by the app: nlu/ with the model cached in the user's cache directory."""
-    return load_interpreter(cache_dir=default_cache_dir())
+    """nlu/ with the model cached in the user's cache directory."""
+    return shared_interpreter(default_cache_dir())

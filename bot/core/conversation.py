@@ -5,6 +5,34 @@ input, it decides which dialog answers: consent first, then navigation words tha
 any step (menu, kembali, batal, bantuan, petugas, stop, mulai, data saya, hapus data), then
 the active dialog, then the main menu. A later counselor takeover is one more decision made
 by the engine before this router runs.
+
+**Free text** (issue 14; the engine fills ``Input.parse`` only for text that no option,
+title or exact word took):
+
+- *At the menu*, a confident reading acts. A journey in :data:`JOURNEYS` opens its dialog;
+  the entities it names (``{"date": "phk_date"}``: the message's date is the ``phk_date``
+  answer) are kept as *proposals* and read back for confirmation when the dialog asks that
+  slot ("sy kena phk tgl 3 kemarin" opens the eligibility check; at the PHK-date question
+  it offers "Tadi Anda menyebut 3 Mei 2025. Benar?"). A journey mapped to ``None`` is not
+  built yet: ``utter_soon_<intent>`` says so honestly, with what can be done now, and the
+  menu. :data:`FREE_NAV` and :data:`QUIET_NAV` intents act as their navigation word;
+  ``stop`` and ``resume`` act only on their exact words (a classifier's "stop" is asked
+  about). A FAQ question is answered (citing its rule), greetings and thanks get a warm
+  word, out-of-scope text a kind answer about what the assistant does; each with the menu.
+- *Not sure enough* (below the interpreter's threshold, or a FAQ question not recognised
+  surely): "Maksud Anda: X / Y?" with the two best readings as buttons
+  ``nlu:<label>[|<entity>=<text>]`` (bot/core/freetext.py; within Telegram's 64 bytes).
+- *In the middle of a step*, the dialog reads the text first. Only if its turn shows it
+  could not use it (:func:`bot.core.freetext.unread`) and the text is confidently a FAQ
+  question, out of scope, thanks or a greeting, the short answer is given and the step's
+  question asked again (``_with_prompt``); otherwise the dialog's own re-prompt stands. A
+  name, a job title or a date is never taken for a question.
+
+To wire a new journey, replace its ``None`` in :data:`JOURNEYS` with one line, e.g.
+``"search_vacancies": Journey("vacancies", {"job": "job", "place": "place"})``. A proposal
+is offered when the dialog's data has ``step`` equal to the slot and its reply ends with
+``utter_ask_<slot>``: the router then runs the step with ``Input(text=..., proposed=True)``
+and shows the read-back it gets (forms reading with ``questions.read_answer`` give one).
 """
 
 from __future__ import annotations
@@ -13,6 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.core import freetext
 from bot.core.types import (
     Context,
     DeleteMyData,
@@ -35,6 +64,39 @@ FOOTER = "utter_footer"  # bot.core.domain.FOOTER_KEY: placed after the options 
 STATE_VERSION = 2  # bot/records/legacy.py reads older shapes forward
 
 
+@dataclass(frozen=True)
+class Journey:
+    """Where free text asking for an intent goes: a dialog, and which of the message's
+    entities (``date``, ``job``, ``place``...) answer which of its slots."""
+
+    dialog: str
+    slots: Mapping[str, str] = field(default_factory=dict)  # entity -> slot
+
+
+# intent -> the journey it opens; None: not built yet (``utter_soon_<intent>`` + the menu).
+JOURNEYS: dict[str, Journey | None] = {
+    "check_eligibility": Journey("eligibility", {"date": "phk_date"}),
+    "self_assessment": Journey("assessment"),
+    "my_profile": Journey("profile"),
+    "search_vacancies": None,
+    "my_applications": None,
+    "upload_evidence": None,
+    "check_progress": None,
+    "report_placement": None,
+    "ask_counseling": None,
+}
+# Intents that act as their navigation word when free text says them confidently (offered
+# as a reading when not); start, back and cancel act but are never offered.
+FREE_NAV = frozenset({"my_data", "delete_data", "human", "help", "menu"})
+QUIET_NAV = frozenset({"start", "back", "cancel"})
+# Navigation acted on only by its exact words; a classifier's reading is offered instead.
+EXACT_ONLY = frozenset({"stop", "resume"})
+# Small talk and questions answered at the menu (with the menu after).
+MENU_ANSWERS = {"out_of_scope": "utter_out_of_scope", "greet": "utter_greet",
+                "thanks": "utter_thanks"}  # fmt: skip
+OFFERABLE = frozenset(JOURNEYS) | FREE_NAV | EXACT_ONLY
+
+
 @dataclass
 class ConversationState:
     """Everything the conversation remembers between events (stored as JSON)."""
@@ -42,14 +104,20 @@ class ConversationState:
     active: str | None = None
     dialogs: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: list[list[str]] = field(default_factory=list)  # [payload, title] last offered
+    # dialog -> slot -> {"text": what was said, "shown": bool}: answers said in free text
+    # before the dialog asked for them, read back when it does (Router._propose).
+    said: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "v": STATE_VERSION,
             "active": self.active,
             "dialogs": self.dialogs,
             "pending": self.pending,
         }
+        if self.said:
+            out["said"] = self.said
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ConversationState:
@@ -61,6 +129,7 @@ class ConversationState:
             active=data.get("active"),
             dialogs={k: dict(v) for k, v in (data.get("dialogs") or {}).items()},
             pending=[list(p) for p in data.get("pending") or []],
+            said={k: dict(v) for k, v in (data.get("said") or {}).items()},
         )
 
 
@@ -84,9 +153,16 @@ NAV_INTENTS = frozenset(
 
 
 class Router:
-    def __init__(self, dialogs: Mapping[str, Dialog], consent: Dialog) -> None:
+    def __init__(
+        self,
+        dialogs: Mapping[str, Dialog],
+        consent: Dialog,
+        *,
+        faq_params: Mapping[str, str] | None = None,
+    ) -> None:
         self.dialogs = dict(dialogs)
         self.consent = consent
+        self.faq_params = dict(faq_params or {})  # the figures FAQ answers quote
 
     # -- helpers ---------------------------------------------------------------------
     def _dialog(self, name: str) -> Dialog:
@@ -106,8 +182,9 @@ class Router:
         """Where the user is: the active step's question, or the menu."""
         if state.active:
             turn = self._dialog(state.active).reprompt(ctx, state.dialogs.get(state.active, {}))
-            if turn.messages:
-                return turn.messages[-1]
+            messages = self._propose(ctx, state, state.active, turn.messages)
+            if messages:
+                return messages[-1]
         return say(MENU)
 
     def _with_prompt(
@@ -123,6 +200,8 @@ class Router:
             return Outcome(ConversationState(), messages, turn.effects)
         if turn.done:
             messages = (*messages, say(MENU))
+        else:
+            messages = self._propose(ctx, new_state, name, messages)
         return Outcome(new_state, messages, turn.effects)
 
     def start_dialog(self, ctx: Context, state: ConversationState, name: str) -> Outcome:
@@ -142,6 +221,12 @@ class Router:
     def route(
         self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
     ) -> Outcome:
+        outcome = self._decide(ctx, state, flags, inp)
+        return replace(outcome, state=_settle_said(outcome.state))
+
+    def _decide(
+        self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
+    ) -> Outcome:
         intent = inp.intent if inp.intent in NAV_INTENTS else None
         menu = (
             inp.choice.removeprefix("menu:")
@@ -156,16 +241,129 @@ class Router:
             return self.open_dialog(ctx, state, menu)
         if intent is not None:
             return self._navigate(ctx, state, flags, intent)
+        if inp.choice and (reading := freetext.read_choice(inp.choice)):
+            return self._reading_chosen(ctx, state, flags, *reading)
         if state.active:
-            dialog = self._dialog(state.active)
-            return self._run(
-                ctx,
-                state,
-                state.active,
-                dialog.handle(ctx, state.dialogs.get(state.active, {}), inp),
-            )
+            return self._step(ctx, state, inp)
+        if inp.parse is not None and not inp.choice:
+            return self._free_text(ctx, state, flags, inp)
         problem = "utter_invalid_stale_button" if inp.choice else "utter_menu_not_understood"
         return Outcome(state, (combine(Say(problem), Say(MENU)),))
+
+    # -- free text (issue 14) ----------------------------------------------------------
+    def _step(self, ctx: Context, state: ConversationState, inp: Input) -> Outcome:
+        """The active dialog reads the input first; text it could not use that is
+        confidently a question (or small talk) gets its short answer, then the step's
+        question again."""
+        name = state.active
+        assert name is not None
+        data = state.dialogs.get(name, {})
+        turn = self._dialog(name).handle(ctx, data, inp)
+        answer = freetext.aside(inp.parse, self.faq_params) if inp.parse else ()
+        if answer and freetext.unread(data, turn):
+            return self._with_prompt(ctx, state, *answer)
+        return self._run(ctx, state, name, turn)
+
+    def _free_text(
+        self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
+    ) -> Outcome:
+        """Free text at the menu: act on a sure reading, ask about an unsure one."""
+        parse = inp.parse
+        assert parse is not None
+        if freetext.sure(parse) and parse.intent:
+            label = parse.faq if parse.intent == "benefit_info" else parse.intent
+            sure_faq = parse.intent != "benefit_info" or freetext.faq_answer(parse, self.faq_params)
+            if label and sure_faq:
+                acted = self._act(ctx, state, flags, label, freetext.said(parse))
+                if acted is not None:
+                    return acted
+        slots = {name: tuple(j.slots) for name, j in JOURNEYS.items() if j is not None}
+        if question := freetext.offer(parse, OFFERABLE, slots):
+            return Outcome(state, (question,))
+        return Outcome(state, (combine(Say("utter_menu_not_understood"), Say(MENU)),))
+
+    def _reading_chosen(
+        self,
+        ctx: Context,
+        state: ConversationState,
+        flags: UserFlags,
+        label: str,
+        said: Mapping[str, str],
+    ) -> Outcome:
+        """A "Maksud Anda" button: act on that reading as if it had been sure."""
+        acted = self._act(ctx, state, flags, label, said, exact=True)
+        if acted is None:
+            return self._with_prompt(ctx, state, Say("utter_invalid_stale_button"))
+        return acted
+
+    def _act(
+        self,
+        ctx: Context,
+        state: ConversationState,
+        flags: UserFlags,
+        label: str,
+        said: Mapping[str, str],
+        *,
+        exact: bool = False,
+    ) -> Outcome | None:
+        """Do what a reading asks (see the module docstring); None: nothing to do."""
+        intent = label.split("/", 1)[0]
+        if intent in JOURNEYS:
+            journey = JOURNEYS[intent]
+            if journey is None:
+                return self._with_prompt(ctx, state, Say(f"utter_soon_{intent}"))
+            return self._open(ctx, state, journey, said)
+        if intent in FREE_NAV | QUIET_NAV or (exact and intent in EXACT_ONLY):
+            return self._navigate(ctx, state, flags, intent)
+        if intent == "benefit_info" and label in freetext.FAQ_LABELS:
+            return self._with_prompt(ctx, state, Say(freetext.FAQ_LABELS[label], self.faq_params))
+        if intent in MENU_ANSWERS:
+            return self._with_prompt(ctx, state, Say(MENU_ANSWERS[intent]))
+        return None
+
+    def _open(
+        self, ctx: Context, state: ConversationState, journey: Journey, said: Mapping[str, str]
+    ) -> Outcome:
+        """Open a journey's dialog, keeping what the message said for its slots."""
+        proposals = {
+            journey.slots[entity]: {"text": text, "shown": False}
+            for entity, text in said.items()
+            if entity in journey.slots
+        }
+        kept = {k: v for k, v in state.said.items() if k != journey.dialog}
+        if proposals:
+            kept[journey.dialog] = proposals
+        return self.open_dialog(ctx, replace(state, said=kept), journey.dialog)
+
+    def _propose(
+        self,
+        ctx: Context,
+        state: ConversationState,
+        name: str,
+        messages: tuple[OutboundMessage, ...],
+    ) -> tuple[OutboundMessage, ...]:
+        """When the dialog now asks a slot that was said before, read that back: the
+        dialog's own read-back for ``Input(text, proposed=True)`` goes before the question
+        (a message that already reads something back is left alone)."""
+        proposals = state.said.get(name)
+        data = state.dialogs.get(name, {})
+        step = data.get("step")
+        if not proposals or not messages or step not in proposals or state.active != name:
+            return messages
+        last = messages[-1]
+        if not last.parts or last.parts[-1].key != f"utter_ask_{step}":
+            return messages
+        if any(part.key.startswith(freetext.CONFIRM_PREFIX) for part in last.parts):
+            return messages
+        inp = Input(text=str(proposals[step]["text"]), proposed=True)
+        turn = self._dialog(name).handle(ctx, data, inp)
+        if turn.done or turn.effects or turn.data != data or not turn.messages:
+            return messages
+        confirm = freetext.CONFIRM_PREFIX
+        read_back = [p for p in turn.messages[-1].parts if p.key.startswith(confirm)]
+        if not read_back:
+            return messages
+        return (*messages[:-1], combine(*last.parts[:-1], *read_back, last.parts[-1]))
 
     def _before_consent(
         self, ctx: Context, state: ConversationState, inp: Input, intent: str | None
@@ -273,6 +471,10 @@ class Router:
             lines.extend(Say(key, params) for key, params in summary)
         if missing:
             raise NeedAnswers(tuple(missing))
+        for slots in state.said.values():  # said in free text, waiting to be confirmed
+            lines.extend(
+                Say("utter_my_data_said", {"value": str(v["text"])}) for v in slots.values()
+            )
         if len(lines) == 1:
             lines.append(Say("utter_my_data_no_answers"))
         lines.append(
@@ -280,3 +482,23 @@ class Router:
         )
         lines.append(Say("utter_my_data_actions"))
         return combine(*lines)
+
+
+def _settle_said(state: ConversationState) -> ConversationState:
+    """Keep proposals only for the dialog in progress, and only until its step has been
+    at their slot and moved on (answered, or KEMBALI)."""
+    if not state.said:
+        return state
+    kept: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, slots in state.said.items():
+        if name != state.active:
+            continue
+        step = state.dialogs.get(name, {}).get("step")
+        left = {
+            slot: {**value, "shown": value.get("shown") or slot == step}
+            for slot, value in slots.items()
+            if not (value.get("shown") and slot != step)
+        }
+        if left:
+            kept[name] = left
+    return replace(state, said=kept)

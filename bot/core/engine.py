@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ from bot.core.conversation import ConversationState, Outcome, Router, UserFlags
 from bot.core.domain import PLAIN_CHANNELS, Domain
 from bot.core.services import Scope, Services
 from bot.core.types import (
+    CONFIRM,
     Context,
     DeclineConsent,
     DeleteMyData,
@@ -178,7 +179,7 @@ class Engine:
                     await self._upgrade(snap, state, legacy, now)
                     continue
                 flags = _flags(snap)
-                inp = self.understand(event, state)
+                inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
                 scope = _scope(snap, event.channel, now)
                 outcome = await self._route(
                     conn, scope, snap, now, state,
@@ -257,6 +258,11 @@ class Engine:
         raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
 
     # -- the three steps ----------------------------------------------------------------
+    def _zone(self, snap: people.Snapshot | None) -> ZoneInfo:
+        """The person's time zone (their "today"), else the deployment's."""
+        person = snap.person if snap else None
+        return ZoneInfo(person.tz) if person and person.tz else self.timezone
+
     def _state(self, snap: people.Snapshot | None) -> tuple[ConversationState, list[Effect]]:
         from bot.records.legacy import upgrade_state
 
@@ -293,8 +299,7 @@ class Engine:
     ) -> Outcome:
         """Run the pure router; answer what it asks (reads only) and run it again."""
         person = snap.person if snap else None
-        zone = ZoneInfo(person.tz) if person and person.tz else self.timezone
-        local = now.astimezone(zone)
+        local = now.astimezone(self._zone(snap))
         answers: dict[Query[Any], Any] = {}
         for _ in range(MAX_ROUNDS):
             ctx = Context(local, state.dialogs, answers, scope.channel, person)
@@ -433,8 +438,21 @@ class Engine:
             return outcome.state.pending
         return [[b.payload, b.title] for b in rendered.buttons]
 
-    def understand(self, event: InboundEvent, state: ConversationState) -> Input:
-        """Turn the event into what a dialog sees: a choice, an intent, or plain text."""
+    def understand(
+        self, event: InboundEvent, state: ConversationState, today: date | None = None
+    ) -> Input:
+        """Turn the event into what a dialog sees: a choice, an intent, or plain text.
+
+        Typed text is read deterministically first, in this order: the number of an option
+        (plain channels), an option's title, the words nlu/options.yml lists for an option
+        on screen, "ya" to the one read-back on screen (``confirm:...``), the exact
+        navigation words and short answers. Only then, and only for text none of these
+        took, the free-text interpreter reads it (``Input.parse``, given ``today``): it never
+        takes a digit or an option from the person. Its cost is bounded: the first
+        characters only (nlu/interpreter.py ``MAX_INPUT``), a model trained before the
+        first message (``app.build_app``); an interpreter that is not ready yet is not
+        asked, rather than trained inside someone's turn.
+        """
         if event.kind is EventKind.START:
             return Input(intent="start")
         if event.kind is EventKind.MEDIA:
@@ -454,7 +472,17 @@ class Engine:
         for payload, title in state.pending:
             if typed and typed == normalise(title):
                 return self._payload_input(payload)
-        return Input(text=text, intent=self.interpreter.intent(text))
+        payloads = [payload for payload, _ in state.pending]
+        if payloads and (chosen := self.interpreter.option(text, payloads)):
+            return self._payload_input(chosen)
+        intent = self.interpreter.intent(text)
+        confirms = [p for p in payloads if p.startswith(f"{CONFIRM}:")]
+        if intent == "affirm" and len(confirms) == 1:
+            return Input(choice=confirms[0])
+        parse = None
+        if intent is None and today is not None and self.interpreter.ready:
+            parse = self.interpreter.parse(text, today)
+        return Input(text=text, intent=intent, parse=parse)
 
     @staticmethod
     def _payload_input(payload: str) -> Input:

@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from nlu.interpreter import Parse
 
 
 class EventKind(StrEnum):
@@ -154,12 +157,23 @@ def combine(*parts: Say | OutboundMessage) -> OutboundMessage:
     return OutboundMessage(tuple(flat), attachment)
 
 
+# A button that reads a typed value back for confirmation ("Maksud Anda Rp4.500.000?"):
+# ``confirm:<slot>:<value>`` (bot/dialogs/questions.py). "ya" typed to the one such button on
+# screen chooses it.
+CONFIRM = "confirm"
+
+
 @dataclass(frozen=True)
 class Input:
     """What a dialog receives: the event as understood.
 
-    ``choice`` is a button payload (pressed, typed as its number, or typed as its title);
-    ``intent`` is what the NLU made of free text (``affirm``, ``deny``, ``dont_know``...).
+    ``choice`` is a button payload (pressed, typed as its number, its title or one of the
+    words nlu/options.yml lists for it); ``intent`` is the exact-word reading of short text
+    (``affirm``, ``deny``, ``dont_know``, the navigation words); ``parse`` is the free-text
+    reading (intent with confidence, FAQ question, entities), which the router uses at the
+    menu and for questions asked in the middle of a step. ``proposed``: the text was said
+    before this question was asked (the router passes it on); a form reads it back for
+    confirmation instead of taking it.
     """
 
     text: str = ""
@@ -167,6 +181,8 @@ class Input:
     intent: str | None = None
     media: str = ""
     attachment: str = ""
+    parse: Parse | None = field(default=None, compare=False, repr=False)
+    proposed: bool = False
 
 
 # Effects: what a dialog asks the engine to do besides replying. Each feature defines its

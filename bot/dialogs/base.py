@@ -2,6 +2,13 @@
 
 A dialog never imports a framework, never reads the clock (``Context.now`` is given) and
 never renders text: it returns response keys. The engine stores ``data`` between events.
+
+Free text reaches the active dialog first. When a step cannot use it, its turn keeps
+``data`` as it was and starts with a response saying so (``utter_invalid_*``,
+``*_not_found``, ``*_not_understood``), then asks again: by that convention the router
+(bot/core/freetext.py ``unread``) may answer the text as a question instead and ask the
+step again itself. A form whose data names the slot it asks in ``step`` can also receive an
+answer said earlier, as ``Input(text=..., proposed=True)``, to read back for confirmation.
 """
 
 from __future__ import annotations

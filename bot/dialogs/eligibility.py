@@ -54,7 +54,9 @@ QUESTIONS: tuple[Question, ...] = (
     Question("age_ok", "choice", YES_NO, unknown=True),
     Question("contract", "choice", ("pkwt", "pkwtt"), unknown=True),
     Question("contract_end", "date", unknown=True, days_back=365 * 30, days_ahead=365 * 20),
-    Question("phk_date", "date", unknown=True, days_back=365 * 30, days_ahead=366),
+    Question(
+        "phk_date", "date", unknown=True, days_back=365 * 30, days_ahead=366, question_future=True
+    ),
     Question("phi_pending", "choice", YES_NO, unknown=True),
     Question("proof_letter", "choice", YES_NO, unknown=True),
     Question("willing", "choice", YES_NO, unknown=True),

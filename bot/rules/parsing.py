@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -181,13 +181,31 @@ def format_rupiah(amount: int) -> str:
     return "Rp" + f"{amount:,}".replace(",", ".")
 
 
+MONTH_NAMES = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
+    "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
+
 def format_date(value: date) -> str:
     """15 Maret 2025."""
-    names = [
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
-        "Agustus", "September", "Oktober", "November", "Desember",
-    ]  # fmt: skip
-    return f"{value.day} {names[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def format_span(earliest: date, latest: date) -> str:
+    """A span of days as people say it: "Oktober 2026" (a whole month), "1 sampai 10
+    Oktober 2026", "28 Oktober sampai 3 November 2026", "3 Mei 2025" (one day)."""
+    if earliest == latest:
+        return format_date(earliest)
+    month = MONTH_NAMES[earliest.month - 1]
+    same_month = (earliest.year, earliest.month) == (latest.year, latest.month)
+    if same_month and earliest.day == 1 and latest == _month_end(latest.year, latest.month):
+        return f"{month} {earliest.year}"
+    if same_month:
+        return f"{earliest.day} sampai {latest.day} {month} {earliest.year}"
+    if earliest.year == latest.year:
+        return f"{earliest.day} {month} sampai {format_date(latest)}"
+    return f"{format_date(earliest)} sampai {format_date(latest)}"
 
 
 # -- Rich readings (issue 13, items 6 and 7) ----------------------------------------------
@@ -428,6 +446,8 @@ _DAY_MONTH = re.compile(
     r"^(?:tgl\.?\s*|tanggal\s+)?(\d{1,2})\s*[-/. ]?\s*([a-z]+)\.?(?:\s+(?:yang|yg)?\s*"
     r"(?:lalu|kemarin|kmrn))?$"
 )
+_SPAN = re.compile(r"^(.+?)\s+(?:sampai|sampai dengan|s/d|sd|hingga)\s+(.+)$")
+_ABOUT = re.compile(r"^(?:sekitar|sktr|kira-kira|kira2|kira kira|kurang lebih|kurleb|kisaran)\s+")
 _NUMERIC_DAY_MONTH = re.compile(r"^(?:tgl\.?\s*|tanggal\s+)?(\d{1,2})\s*[-/]\s*(\d{1,2})$")
 
 
@@ -501,6 +521,11 @@ def read_date(text: str, today: date, *, prefer_past: bool = True) -> DateReadin
     cleaned = _clean(text).replace("'", "")
     cleaned = re.sub(r"^(?:pada|pd|sejak|sjk|dari|mulai|tanggal(?=\s+\D))\s+", "", cleaned)
     cleaned = cleaned.rstrip(".,!? ")
+    if m := _ABOUT.match(cleaned):  # "sekitar 15 Maret 2025": that day, roughly
+        reading = read_date(cleaned[m.end() :], today, prefer_past=prefer_past)
+        if isinstance(reading, DateReading) and reading.precision == "day":
+            return replace(reading, precision="approximate")
+        return reading
     if not cleaned:
         return ParseError("format")
     exact = parse_date(cleaned, earliest=date.min, latest=date.max)
@@ -508,6 +533,8 @@ def read_date(text: str, today: date, *, prefer_past: bool = True) -> DateReadin
         return _reading(exact, today)
     if exact.reason == "impossible":
         return exact
+    if m := _SPAN.match(cleaned):  # "1 sampai 10 Oktober 2026" (format_span's own words)
+        return _span(m.group(1), m.group(2), today)
     if cleaned in _RELATIVE_DAYS:
         return _reading(today + timedelta(days=_RELATIVE_DAYS[cleaned]), today, inferred=True)
     m = _N_AGO.match(cleaned) or _ONE_AGO.match(cleaned)
@@ -545,6 +572,26 @@ def read_date(text: str, today: date, *, prefer_past: bool = True) -> DateReadin
     if (m := _NUMERIC_DAY_MONTH.match(cleaned)) and 1 <= int(m.group(2)) <= 12:
         return _day_month(int(m.group(1)), int(m.group(2)), today, prefer_past)
     return ParseError("format")
+
+
+def _span(left: str, right: str, today: date) -> DateReading | ParseError:
+    """ "1 sampai 10 Oktober 2026", "28 Oktober sampai 3 November 2026": the right end is a
+    whole date; the left takes the month and year it leaves out from it."""
+    end = parse_date(right, earliest=date.min, latest=date.max)
+    if isinstance(end, ParseError):
+        return end
+    for text in (left, f"{left} {end.year}", f"{left} {MONTH_NAMES[end.month - 1]} {end.year}"):
+        start = parse_date(text, earliest=date.min, latest=date.max)
+        if isinstance(start, date):
+            break
+        if start.reason == "impossible":
+            return start
+    else:
+        return ParseError("format")
+    if start > end:
+        return ParseError("format")
+    middle = start + (end - start) // 2
+    return _reading(middle, today, precision="range", earliest=start, latest=end)
 
 
 def _ago(count: int, unit: str, today: date) -> DateReading:

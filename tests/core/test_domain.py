@@ -18,7 +18,7 @@ import yaml
 from pykwalify.errors import SchemaError
 
 from bot.app import build_router
-from bot.core.conversation import NAV_INTENTS
+from bot.core.conversation import JOURNEYS, NAV_INTENTS, OFFERABLE
 from bot.core.domain import NAV_KEY, PLAIN_CHANNELS, Domain
 from bot.core.plaintext import FOOTER_KEY, render_plain
 from bot.core.types import Context, Input, OutboundMessage, Say
@@ -33,6 +33,7 @@ from bot.dialogs.eligibility import (
     verdict_messages,
 )
 from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
+from bot.knowledge.faq import FAQ_RESPONSES
 from bot.records.model import EligibilityQuery, ProfileQuery, ProfileRecord
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
@@ -207,6 +208,8 @@ PATTERNS = (
     "utter_invalid_date_{}",
     "utter_invalid_{}_{}",
     "utter_cmd_{}",
+    "utter_option_{}",
+    "utter_soon_{}",
     "utter_ask_js_{}",
     "utter_not_found_{}",
     "utter_profile_line_{}",
@@ -379,6 +382,10 @@ def enumerated_keys() -> dict[str, frozenset[str]]:
             k for k in problem_keys if re.fullmatch(r"utter_invalid_(months|rupiah)_\w+", k)
         ),
         "utter_cmd_{}": frozenset(f"utter_cmd_{c}" for c in COMMANDS),
+        "utter_option_{}": frozenset(
+            f"utter_option_{label}" for label in (*OFFERABLE, *FAQ_RESPONSES)
+        ),
+        "utter_soon_{}": frozenset(f"utter_soon_{i}" for i, j in JOURNEYS.items() if j is None),
         "utter_ask_js_{}": frozenset(f"utter_ask_js_{step}" for step in jobseeker.ASKED_BY_NAME),
         "utter_not_found_{}": frozenset(f"utter_not_found_{step}" for step in jobseeker.PICK_STEPS),
         "utter_profile_line_{}": frozenset(
@@ -403,7 +410,7 @@ def test_every_fstring_key_pattern_is_enumerated() -> None:
     """A new f-string key in bot/ must be enumerated in ``enumerated_keys`` too."""
     assert fstring_patterns() == set(PATTERNS) == set(enumerated_keys())
     for pattern, keys in enumerated_keys().items():
-        regex = re.compile(re.escape(pattern).replace(r"\{\}", "[a-z0-9_]+"))
+        regex = re.compile(re.escape(pattern).replace(r"\{\}", "[a-z0-9_]+(?:/[a-z0-9_]+)?"))
         assert keys, f"{pattern}: nothing enumerated"
         assert all(regex.fullmatch(k) for k in keys), pattern
 

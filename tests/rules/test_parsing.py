@@ -15,6 +15,7 @@ from bot.rules.parsing import (
     WageReading,
     format_date,
     format_rupiah,
+    format_span,
     parse_date,
     parse_month_count,
     parse_rupiah,
@@ -308,3 +309,38 @@ def test_read_date_leaves_parse_date_unchanged() -> None:
     """The dialogs still call parse_date; the new readings are an addition."""
     assert parse_date("kemarin", earliest=EARLIEST, latest=LATEST) == ParseError("format")
     assert parse_rupiah("lima juta") == ParseError("format")
+
+
+@pytest.mark.parametrize(
+    ("earliest", "latest", "words"),
+    [
+        (D(2026, 10, 1), D(2026, 10, 31), "Oktober 2026"),
+        (D(2026, 2, 1), D(2026, 2, 28), "Februari 2026"),
+        (D(2026, 10, 1), D(2026, 10, 10), "1 sampai 10 Oktober 2026"),
+        (D(2026, 10, 28), D(2026, 11, 3), "28 Oktober sampai 3 November 2026"),
+        (D(2025, 12, 29), D(2026, 1, 4), "29 Desember 2025 sampai 4 Januari 2026"),
+        (D(2026, 10, 3), D(2026, 10, 3), "3 Oktober 2026"),
+    ],
+)
+def test_format_span_says_a_span_as_people_do_and_read_date_reads_it_back(
+    earliest: date, latest: date, words: str
+) -> None:
+    assert format_span(earliest, latest) == words
+    reading = read_date(words, TODAY)
+    assert isinstance(reading, DateReading)
+    assert (reading.earliest, reading.latest) == (earliest, latest)
+    assert not reading.inferred
+
+
+@pytest.mark.parametrize("text", ["10 sampai 1 Mei 2025", "besok sampai lusa", "1 sampai x"])
+def test_a_span_backwards_or_without_an_end_is_not_a_date(text: str) -> None:
+    assert read_date(text, TODAY) == ParseError("format")
+
+
+def test_sekitar_makes_a_day_approximate() -> None:
+    reading = read_date("sekitar 15 Maret 2025", TODAY)
+    assert isinstance(reading, DateReading)
+    assert (reading.value, reading.precision) == (D(2025, 3, 15), "approximate")
+    month = read_date("kira-kira Oktober 2026", TODAY)  # a month stays a month
+    assert isinstance(month, DateReading) and month.precision == "month"
+    assert read_date("sekitar entah", TODAY) == ParseError("format")

@@ -107,6 +107,23 @@ SAMPLE_OVERRIDES: dict[str, dict[str, str]] = {
     "utter_estimate": {"total": format_rupiah(18_000_000)},
     "utter_invalid_consecutive_over_total": {"total": "24"},
     "utter_invalid_months_range": {"maximum": "24"},
+    # Read-backs (bot/dialogs/questions.py): the longest date, span and wage they show.
+    **{
+        key: {"date": format_date(date(2025, 9, 30))}
+        for key in (
+            "utter_confirm_date",
+            "utter_confirm_date_said",
+            "utter_confirm_date_about",
+            "utter_confirm_date_future",
+        )
+    },
+    "utter_confirm_date_span": {
+        "date": format_date(date(2025, 12, 29)),
+        "when": "29 Desember 2025 sampai 4 Januari 2026",
+    },
+    "utter_confirm_rupiah": {"amount": format_rupiah(45_000_000)},
+    "utter_my_data_said": {"value": "29 Desember 2025 sampai 4 Januari 2026"},
+    "utter_confirm_rupiah_low": {"amount": format_rupiah(50_000)},
 }
 
 
