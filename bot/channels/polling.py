@@ -65,7 +65,7 @@ class UpdatePoller(Generic[U]):
         poll_timeout: float = 25.0,
         refetch_seconds: float = 1.0,
         max_in_hand: int = 100,
-        max_backoff: float = 30.0,
+        max_backoff: float = 10.0,
         grace: float = 8.0,
         rng: random.Random | None = None,
     ) -> None:
@@ -196,8 +196,8 @@ class UpdatePoller(Generic[U]):
                                 update.update_id, _short(e))  # fmt: skip
                     return False
                 delay = backoff(attempt, cap=self.max_backoff, rng=self.rng)
-                log.warning("database unavailable (%s); update %d stays unconfirmed, "
-                            "next try in %.0f s", _short(e), update.update_id, delay)  # fmt: skip
+                log.warning("update %d stays unconfirmed (%s); next try in %.0f s",
+                            update.update_id, _short(e), delay)  # fmt: skip
                 attempt += 1
                 await self._wait(self._stop, delay)
             except Exception:

@@ -132,3 +132,10 @@ class BotProcess:
             if loop.time() > deadline:
                 raise AssertionError(f"no {pattern!r} within {timeout:g}s:\n{self.output()}")
             await asyncio.sleep(0.1)
+
+
+def assert_clean_log(*logs: str) -> None:
+    """No traceback, no "Unclosed client session": every failure was handled and said."""
+    for log in logs:
+        assert "Traceback" not in log, log[-4000:]
+        assert "Unclosed" not in log, log[-4000:]

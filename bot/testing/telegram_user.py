@@ -74,10 +74,11 @@ class TelegramUser:
         self.check()
 
     # -- what the user does -----------------------------------------------------------
-    async def say(self, text: str, *replies: str, wait: bool = True) -> None:
-        await self.send(text_update(self.chat, text), replies, wait)
+    async def say(self, text: str, *replies: str, wait: bool = True) -> int:
+        """Write ``text``; ``replies``: a piece of each reply expected. Returns the update id."""
+        return await self.send(text_update(self.chat, text), replies, wait)
 
-    async def press(self, data: str, *replies: str, wait: bool = True) -> None:
+    async def press(self, data: str, *replies: str, wait: bool = True) -> int:
         """Press a button of the last message that had ``data`` among its buttons."""
         for call in reversed(self.api.calls_of("sendMessage")):
             if call.params.get("chat_id") != self.chat:
@@ -90,21 +91,23 @@ class TelegramUser:
         update = callback_update(
             self.chat, data, message_id=1, message_text=call.params["text"], reply_markup=markup
         )
-        await self.send(update, replies, wait)
+        return await self.send(update, replies, wait)
 
-    async def send(self, update: dict[str, Any], replies: tuple[str, ...], wait: bool) -> None:
+    async def send(self, update: dict[str, Any], replies: tuple[str, ...], wait: bool) -> int:
         self.expected.extend(replies)
         if self.webhook is None:
-            self.api.push_update(update)
+            uid = self.api.push_update(update)
         else:
-            await self.post(update)
+            uid = await self.post(update)
         if wait:
             await self.settle()
+        return uid
 
-    async def post(self, update: dict[str, Any]) -> None:
+    async def post(self, update: dict[str, Any]) -> int:
         """Deliver by webhook as Telegram does: again (every second) until answered 200."""
         assert self.webhook is not None
-        update = {**update, "update_id": next(_webhook_update_ids)}
+        uid = next(_webhook_update_ids)
+        update = {**update, "update_id": uid}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 120
         headers = {SECRET_HEADER: self.secret}
@@ -114,7 +117,7 @@ class TelegramUser:
                 try:
                     async with http.post(self.webhook, json=update, headers=headers) as r:
                         if r.status == 200:
-                            return
+                            return uid
                         self.webhook_refusals.append(r.status)
                 except aiohttp.ClientError:
                     self.webhook_refusals.append(0)
