@@ -40,21 +40,27 @@ def database_env(url: str) -> dict[str, str]:
     return env
 
 
-def bot_env(api: FakeBotAPI, database_url: str, **extra: str) -> dict[str, str]:
-    """The parent's environment without Telegram or webhook settings, plus the fake Bot API,
-    the database and short leases (a killed sender's claims expire quickly)."""
+def process_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The parent's environment without the bot's own settings, plus the database."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("WEBHOOK_", "TELEGRAM_", "DATABASE_URL", "DATA_ENCRYPTION_KEY"))
     }
+    env.update(LOG_LEVEL="INFO", **database_env(database_url))
+    env.update(extra)
+    return env
+
+
+def bot_env(api: FakeBotAPI, database_url: str, **extra: str) -> dict[str, str]:
+    """:func:`process_env` plus the fake Bot API and short leases (a killed sender's claims
+    expire quickly)."""
+    env = process_env(database_url)
     env.update(
         TELEGRAM_BOT_TOKEN=api.token,
         TELEGRAM_API_BASE=api.base_url,
-        LOG_LEVEL="INFO",
         OUTBOX_LEASE_SECONDS="5",
         TELEGRAM_CHAT_INTERVAL="0",
-        **database_env(database_url),
     )
     env.update(extra)
     return env
