@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 def console(lines: list[str], db: Path) -> str:
+    """Replies on stdout; logs go to stderr, and neither may hold a traceback."""
     exe = shutil.which("jkp-bot")
     cmd = [exe, "console"] if exe else [sys.executable, "-m", "bot.cli", "console"]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
@@ -17,6 +18,8 @@ def console(lines: list[str], db: Path) -> str:
         cmd, input="\n".join(lines) + "\n", env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    for stream in (done.stdout, done.stderr):
+        assert "Traceback" not in stream, stream
     return done.stdout
 
 
@@ -39,6 +42,5 @@ def test_scripted_console_walks_and_resumes(tmp_path: Path) -> None:
 
 def test_console_survives_junk(tmp_path: Path) -> None:
     junk = ["🙂🙂🙂", "x" * 5000, "\t", "'; DROP TABLE users; --", "99", "0"]
-    out = console(junk, tmp_path / "jkp.sqlite3")
-    assert "Traceback" not in out
+    out = console(junk, tmp_path / "jkp.sqlite3")  # no traceback on stdout or stderr
     assert out.count("Apakah Anda setuju") >= 5
