@@ -31,7 +31,7 @@ import logging
 import math
 import signal
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Collection, Hashable
+from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from datetime import timedelta
 from typing import TypeVar
 
@@ -307,11 +307,15 @@ def engine_router(engine: Engine) -> Router:
     return router
 
 
-def build_dispatcher(app: App, guard: PrivateOnly | None = None) -> Dispatcher:
-    """The private-only guard first, then the engine. A staff-group router (counseling)
-    goes between them."""
+def build_dispatcher(
+    app: App, guard: PrivateOnly | None = None, routers: Sequence[Router] = ()
+) -> Dispatcher:
+    """The private-only guard first, then ``routers`` (a staff group's, say: the guard lets
+    its allowed groups through), then the engine (private chats)."""
     dp = Dispatcher()
     dp.include_router((guard or PrivateOnly(app.engine.domain)).router())
+    for router in routers:
+        dp.include_router(router)
     dp.include_router(engine_router(app.engine))
     return dp
 
@@ -356,7 +360,11 @@ UNREACHABLE = (TelegramNetworkError, TelegramServerError, ClientDecodeError, Cli
 class TelegramRuntime:
     """Bot + dispatcher + outbox sender + jobs, run by polling or by webhook."""
 
-    def __init__(self, app: App, *, staff_groups: Collection[int] = ()) -> None:
+    def __init__(
+        self, app: App, *, staff_groups: Collection[int] = (), routers: Sequence[Router] = ()
+    ) -> None:
+        """``staff_groups``: group ids the bot stays in and serves with ``routers`` (e.g. the
+        counselors' group); every other group or channel is answered once and left."""
         settings = app.settings
         self.app = app
         lease = settings.outbox_lease_seconds
@@ -364,7 +372,7 @@ class TelegramRuntime:
             settings.telegram_token, settings.telegram_api_base, timeout=request_timeout(lease)
         )
         self.guard = PrivateOnly(app.engine.domain, staff_groups)
-        self.dp = build_dispatcher(app, self.guard)
+        self.dp = build_dispatcher(app, self.guard, routers)
         self.sender = OutboxSender(
             app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8),
             app.engine.clock, per_second=settings.telegram_per_second,

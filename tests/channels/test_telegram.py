@@ -309,13 +309,29 @@ async def test_a_channel_post_and_being_added_store_nothing(
     assert api.left_chats == [-1_000_000_5001, GROUP]
 
 
-async def test_a_staff_group_is_not_left(
-    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime
+async def test_a_staff_group_is_served_by_its_own_router(
+    api: FakeBotAPI, runtime: TelegramRuntime
 ) -> None:
-    runtime.guard.allowed = frozenset({GROUP})
-    await chat.feed(group_text_update(GROUP, MEMBER_1, "halo"))
+    from aiogram import Router
+    from aiogram.types import Message
+
+    from bot.channels.telegram import PrivateOnly, build_dispatcher
+
+    seen: list[str] = []
+    staff = Router(name="staff")
+
+    @staff.message()
+    async def on_staff(message: Message) -> None:
+        seen.append(message.text or "")
+
+    guard = PrivateOnly(runtime.app.engine.domain, allowed={GROUP})
+    dp = build_dispatcher(runtime.app, guard, routers=[staff])
+    for update_id, update in enumerate([group_text_update(GROUP, MEMBER_1, "halo"),
+                                        group_text_update(-4002, MEMBER_1, "halo")]):  # fmt: skip
+        await dp.feed_update(runtime.bot, Update.model_validate({**update, "update_id": update_id}))
+    assert seen == ["halo"]  # the staff group's, not the other group's
     await nothing_stored(runtime)
-    assert not api.calls_of("sendMessage") and not api.left_chats
+    assert api.left_chats == [-4002]
 
 
 # -- delivery errors ----------------------------------------------------------------------
