@@ -64,6 +64,7 @@ class UpdatePoller(Generic[U]):
         *,
         poll_timeout: float = 25.0,
         refetch_seconds: float = 1.0,
+        refetch_min: float = 0.2,
         max_in_hand: int = 100,
         max_backoff: float = 10.0,
         grace: float = 8.0,
@@ -74,6 +75,7 @@ class UpdatePoller(Generic[U]):
         self.chat_of = chat_of
         self.poll_timeout = poll_timeout
         self.refetch_seconds = refetch_seconds
+        self.refetch_min = refetch_min
         self.max_in_hand = max_in_hand
         self.max_backoff = max_backoff
         self.grace = grace
@@ -98,17 +100,24 @@ class UpdatePoller(Generic[U]):
         """Poll until ``stop`` is set, then finish what is in hand and confirm it."""
         self._stop = stop
         failures = 0
+        loop = asyncio.get_running_loop()
+        last_fetch = -1e9
         try:
             while not stop.is_set():
                 if self._in_hand:
                     # Ask again when something finished (the offset moves) or now and then
-                    # for other chats; never in a tight loop over unconfirmed updates.
+                    # for other chats; never in a tight loop over unconfirmed updates (each
+                    # answer brings them all again), at most every ``refetch_min`` seconds.
                     await self._wait(self._progress, self.refetch_seconds, stop)
+                    pause = last_fetch + self.refetch_min - loop.time()
+                    if pause > 0 and self._in_hand:
+                        await self._wait(stop, pause)
                     if stop.is_set():
                         break
                 if len(self._in_hand) >= self.max_in_hand:
                     continue
                 self._progress.clear()
+                last_fetch = loop.time()
                 offset = self._next_offset()
                 try:
                     updates = await self._fetch(offset, 0 if self._in_hand else self.poll_timeout)

@@ -125,7 +125,7 @@ class BotProcess:
             else data.decode(errors="replace")
         )
 
-    async def wait_for_log(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:  # noqa: ASYNC109
+    async def wait_for_log(self, pattern: str, timeout: float = 60.0) -> re.Match[str]:  # noqa: ASYNC109
         """Wait until this run's log matches ``pattern`` (a regular expression)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
