@@ -24,6 +24,7 @@ from bot.storage.db import StorageUnavailable
 from bot.storage.models import ProcessedEvent, table
 from bot.testing.clock import FrozenClock
 from bot.testing.fake_bot_api import FakeBotAPI, callback_update, text_update
+from bot.testing.process import free_port
 
 CHAT = 5550001
 SECRET = "test-secret_0123456789"
@@ -211,3 +212,35 @@ async def test_a_refused_token_is_a_configuration_error(
     api.inject("getMe", "error", error_code=401, description="Unauthorized")
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN was refused"):
         await asyncio.wait_for(runtime.run_polling(), 15)
+
+
+async def test_sigterm_in_webhook_mode_finishes_the_request_in_flight(
+    runtime: TelegramRuntime, api: FakeBotAPI
+) -> None:
+    port = free_port()
+    runtime.app.settings = replace(
+        runtime.app.settings, webhook_host="127.0.0.1", webhook_port=port,
+        webhook_url=f"http://127.0.0.1:{port}/hook",
+    )  # fmt: skip
+    outage = Outage(runtime)
+    outage.gate = asyncio.Event()
+    task = asyncio.create_task(runtime.run_webhook())
+    await api.wait_for("setWebhook", timeout=15)  # only once the port is open
+    url = f"http://127.0.0.1:{port}/hook"
+    update = {**text_update(CHAT, "/start"), "update_id": 77}
+    async with aiohttp.ClientSession() as http:
+        request = asyncio.ensure_future(
+            http.post(url, json=update, headers={SECRET_HEADER: SECRET})
+        )
+        await asyncio.wait_for(outage.entered.wait(), 15)
+        runtime.stop.set()  # SIGTERM while the update is being handled
+        await asyncio.sleep(0.3)
+        assert not task.done()
+        with pytest.raises(aiohttp.ClientConnectionError):  # no new requests taken
+            await http.post(url, json=update, headers={SECRET_HEADER: SECRET})
+        outage.gate.set()
+        response = await request
+        assert response.status == 200
+        response.release()
+    await asyncio.wait_for(task, 15)
+    assert await processed(runtime) == ["77"]
