@@ -108,7 +108,8 @@ def _dispatch(command: str, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        asyncio.run(_run(settings))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the runtime handles it
+            asyncio.run(_run(settings))
         return 0
     if command == "migrate":
         from bot.app import configure_encryption
