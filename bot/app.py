@@ -18,6 +18,7 @@ from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.search import warm_up
+from bot.records import applications
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
@@ -40,9 +41,10 @@ def build_router(settings: Settings) -> Router:
     return Router({d.name: d for d in dialogs}, consent)
 
 
-def build_services() -> Services:
+def build_services(settings: Settings) -> Services:
     services = Services()
-    records.register(services)
+    records.register(services, settings.rules)
+    applications.register(services)
     return services
 
 
@@ -83,7 +85,7 @@ async def build_app(
         domain=domain or load_default_domain(),
         interpreter=default_interpreter(),
         timezone=settings.zone,
-        services=build_services(),
+        services=build_services(settings),
         clock=clock,
         message_ttl=timedelta(hours=settings.outbox_message_ttl_hours),
     )

@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge."""
+"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, nlu."""
 
 from __future__ import annotations
 
@@ -23,13 +23,21 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "rekey", help="re-encrypt stored data with the first DATA_ENCRYPTION_KEY (after rotation)"
     )
+    from nlu.cli import add_arguments as add_nlu_arguments
+
+    add_nlu_arguments(
+        sub.add_parser("nlu", help="free-text understanding: parse, evaluate, train (nlu/cli.py)")
+    )
     return parser
 
 
 async def _console(settings: Settings) -> None:
     from bot.app import build_app
     from bot.channels.console import run_console
+    from bot.storage.db import sqlite_path
 
+    if (path := sqlite_path(settings.database_url)) is not None:
+        print(f"jkp-bot: data in {path.resolve()}", file=sys.stderr)
     app = await build_app(settings)
     try:
         await run_console(app)
@@ -88,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if args.command == "nlu":
+            from nlu.cli import run as run_nlu
+
+            return run_nlu(args, settings)
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)

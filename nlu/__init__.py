@@ -1,1 +1,2 @@
-"""Natural-language understanding: Rasa-format training data and the interpreter reading it."""
+"""Natural-language understanding: Rasa-format training data (nlu.yml, faq.yml, lookups.yml)
+and the interpreter reading it (exact words, a classifier, entities); see interpreter.py."""

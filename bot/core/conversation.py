@@ -169,12 +169,15 @@ class Router:
             return Outcome(state, (say("utter_stopped"),), (SetOptOut(True),))
         if intent == "resume":
             return self._with_prompt(ctx, state, Say("utter_resumed"), effects=(SetOptOut(False),))
-        if intent in ("help", "human", "my_data", "delete_data", "menu", "back", "cancel"):
+        if intent == "delete_data":  # only the chat address is stored: erase it at once
+            return Outcome(
+                ConversationState(), (say("utter_data_deleted_before_consent"),), (DeleteMyData(),)
+            )
+        if intent in ("help", "human", "my_data", "menu", "back", "cancel"):
             key = {
                 "help": "utter_help_before_consent",
                 "human": "utter_human_before_consent",
                 "my_data": "utter_no_data_before_consent",
-                "delete_data": "utter_no_data_before_consent",
             }.get(intent, "utter_consent_first")
             return self._with_prompt(ctx, state, Say(key))
         turn = self.consent.handle(ctx, data, inp)

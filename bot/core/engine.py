@@ -174,6 +174,9 @@ class Engine:
                     return 0
                 snap = await people.snapshot(conn, event.channel, event.sender_id)
                 state, legacy = self._state(snap)
+                if legacy:
+                    await self._upgrade(snap, state, legacy, now)
+                    continue
                 flags = _flags(snap)
                 inp = self.understand(event, state)
                 scope = _scope(snap, event.channel, now)
@@ -183,7 +186,7 @@ class Engine:
                 )  # fmt: skip
             try:
                 return await self._write(
-                    snap, scope, target, now, outcome, (*legacy, *outcome.effects),
+                    snap, scope, target, now, outcome, outcome.effects,
                     event_key=(event.channel, event.event_id) if event.event_id else None,
                     inbound=True,
                 )  # fmt: skip
@@ -233,6 +236,9 @@ class Engine:
                 if person.consent != "granted" or (person.opted_out and not event.essential):
                     return 0
                 state, legacy = self._state(snap)
+                if legacy:
+                    await self._upgrade(snap, state, legacy, now)
+                    continue
                 scope = _scope(snap, channel, now)
                 outcome = await self._route(
                     conn, scope, snap, now, state,
@@ -240,7 +246,7 @@ class Engine:
                 )  # fmt: skip
             try:
                 return await self._write(
-                    snap, scope, target, now, outcome, (*legacy, *outcome.effects),
+                    snap, scope, target, now, outcome, outcome.effects,
                     event_key=key, inbound=False, essential=event.essential,
                     idempotency=event.key,
                 )  # fmt: skip
@@ -256,6 +262,25 @@ class Engine:
 
         stored, legacy = upgrade_state(snap.state if snap else None)
         return ConversationState.from_json(stored), legacy
+
+    async def _upgrade(
+        self,
+        snap: people.Snapshot | None,
+        state: ConversationState,
+        legacy: Sequence[Effect],
+        now: datetime,
+    ) -> None:
+        """A conversation stored in an older shape: move what it held into the records and
+        store it in the current shape, before any turn is computed on it."""
+        assert snap is not None
+        scope = _scope(snap, "", now)
+        async with self.db.write() as conn:
+            if not await people.claim_version(conn, snap.person.id, snap.version, now, seen=False):
+                return  # someone else upgraded it meanwhile
+            for effect in legacy:
+                await self.services.apply(conn, scope, effect)
+            await people.save_state(conn, snap.identity_id, snap.person.id, state.to_json(), now)
+        log.info("upgraded a stored conversation to v%s", state.to_json()["v"])
 
     async def _route(
         self,
@@ -288,7 +313,7 @@ class Engine:
         target: _Target,
         now: datetime,
         outcome: Outcome,
-        effects: Sequence[Effect],
+        effects: Iterable[Effect],
         *,
         event_key: tuple[str, str] | None,
         inbound: bool,

@@ -7,7 +7,7 @@ Channels translate native input into :class:`InboundEvent` and render
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
@@ -69,14 +69,51 @@ class Say:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message. ``ref`` says where the channel finds it:
+    ``tg:<file_id>`` (a file Telegram already holds) or ``store:<ref>`` (an encrypted file
+    of the application's file store, bot/evidence/files.py). ``name`` names a document."""
+
+    kind: str  # photo | document
+    ref: str
+    name: str = ""
+    mime: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref, "name": self.name, "mime": self.mime}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Attachment:
+        return cls(str(data["kind"]), str(data["ref"]), str(data.get("name", "")),
+                   str(data.get("mime", "")))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """What to say: response keys, rendered per channel only when sent.
 
     Several parts make one message (joined by blank lines); the buttons are those of the
-    parts, in order.
+    parts, in order. An ``attachment`` (a photo, a document) goes with the text; each channel
+    decides how (a Telegram photo with the text as caption, a file path on the console, a
+    note on SMS that files cannot come by text message).
     """
 
     parts: tuple[Say, ...]
+    attachment: Attachment | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        """The outbox row's body."""
+        body: dict[str, Any] = {"parts": self.to_json()}
+        if self.attachment is not None:
+            body["attachment"] = self.attachment.to_json()
+        return body
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> OutboundMessage:
+        message = cls.from_json(body["parts"])
+        if att := body.get("attachment"):
+            message = replace(message, attachment=Attachment.from_json(att))
+        return message
 
     def to_json(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -107,9 +144,14 @@ def say(key: str, **params: str) -> OutboundMessage:
 
 def combine(*parts: Say | OutboundMessage) -> OutboundMessage:
     flat: list[Say] = []
+    attachment: Attachment | None = None
     for part in parts:
-        flat.extend(part.parts if isinstance(part, OutboundMessage) else (part,))
-    return OutboundMessage(tuple(flat))
+        if isinstance(part, OutboundMessage):
+            flat.extend(part.parts)
+            attachment = attachment or part.attachment
+        else:
+            flat.append(part)
+    return OutboundMessage(tuple(flat), attachment)
 
 
 @dataclass(frozen=True)

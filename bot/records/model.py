@@ -176,3 +176,47 @@ class SetBenefitStart(Effect):
     """The first day of the benefit (given or confirmed by the person); None forgets it."""
 
     start: date | None
+
+
+# -- applications ---------------------------------------------------------------------------
+APPLICATION_STATUSES = ("sent", "seen", "invited", "rejected", "accepted")
+
+
+@dataclass(frozen=True)
+class ApplicationRecord:
+    """An application made through the assistant, as the portfolio shows it."""
+
+    id: int
+    source: str
+    source_id: str
+    title: str
+    company: str
+    city: str
+    applied_at: datetime
+    applied_on: date
+    status: str  # one of APPLICATION_STATUSES
+    status_at: datetime
+    via: str = "catalogue"  # catalogue | counselor
+
+
+@dataclass(frozen=True)
+class ApplicationsQuery(Query[tuple[ApplicationRecord, ...]]):
+    """The person's applications, newest first (``since``: applied on or after that day)."""
+
+    since: date | None = None
+
+
+@dataclass(frozen=True)
+class RecordApplication(Effect):
+    """Apply ("Lamar sekarang"): one application per vacancy; a second one changes nothing.
+    ``cv`` is the snapshot of the CV sent with it."""
+
+    source: str
+    source_id: str
+    title: str
+    company: str
+    city: str = ""
+    vacancy_id: int | None = None
+    via: str = "catalogue"
+    cv: Mapping[str, Any] = field(default_factory=dict)
+    on: date | None = None  # the person's local date (``ctx.today``); places it in a month

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.services import Scope, Services
 from bot.knowledge.catalog import catalog
+from bot.records.benefit import set_benefit_start
 from bot.records.model import (
     AssessmentRecord,
     AssessmentsQuery,
@@ -28,6 +29,7 @@ from bot.records.model import (
     SaveRegistration,
     SetBenefitStart,
 )
+from bot.rules.config import RuleSettings
 from bot.storage.models import (
     AssessmentResult,
     EligibilityCheck,
@@ -166,7 +168,7 @@ async def save_eligibility(
     await conn.execute(stmt.on_conflict_do_update(index_elements=[EC.c.person_id], set_=values))
 
 
-def register(services: Services) -> None:
+def register(services: Services, rules: RuleSettings) -> None:
     """Answer the records queries and apply the records effects."""
 
     @services.on_query(ProfileQuery)
@@ -209,4 +211,4 @@ def register(services: Services) -> None:
 
     @services.on_effect(SetBenefitStart)
     async def _benefit_start(conn: AsyncConnection, scope: Scope, e: SetBenefitStart) -> None:
-        await conn.execute(update(P).where(P.c.id == _person(scope)).values(benefit_start=e.start))
+        await set_benefit_start(conn, _person(scope), e.start, scope.now, rules)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
+
+LedgerCount = Literal["companies", "applications"]
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,31 @@ class RuleSettings:
     benefit_rate: Decimal = Decimal("0.60")
     wage_cap: int = 5_000_000
     benefit_months: int = 6
+
+    # Monthly job-search requirement (Pedoman 2.2 angka 5 and 3.7; bot/rules/ledger.py).
+    # "5 (lima) perusahaan yang berbeda" per application route ...
+    ledger_min_companies: int = 5
+    # ... or at least 1 invitation to a selection test or interview.
+    ledger_min_invitations: int = 1
+    # "companies": distinct companies (Pedoman 3.7, the default); "applications": each
+    # application counts (Permenaker 2/2025 Pasal 13, "paling sedikit 5 lamaran").
+    ledger_count: LedgerCount = "companies"
+    # Whether catalogue applications and uploaded proofs add up to one count of companies
+    # (Pedoman 2.2 angka 5 "dan/atau") instead of being two separate routes (Pedoman 3.7
+    # angka 1-2, "atau"; the default).
+    ledger_cross_route: bool = False
+    # Whether evidence still waiting for review counts toward the requirement.
+    ledger_count_pending: bool = True
+    # Mission points (Pedoman 3.7: points grow with each application in Karirhub). The
+    # amounts are not public (FACTS.md §5 [U]): our own, per item, in one month.
+    mission_points_catalogue: int = 10
+    mission_points_outside: int = 10
+    mission_points_invitation: int = 20
+
+    # Working days (bot/rules/workdays.py). Whether cuti bersama stop the clock; False gives
+    # the earlier, safer deadline (FACTS.md §2).
+    cuti_bersama_non_working: bool = False
+    # Pedoman 3.7: report a new job within 7 working days of being hired.
+    placement_report_working_days: int = 7
+    # Reminders before the deadline, in working days before it (0: the deadline day).
+    placement_reminder_working_days: tuple[int, ...] = (5, 3, 1, 0)

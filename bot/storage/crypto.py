@@ -6,11 +6,13 @@ Conversation state and outbox bodies are stored as ``{"enc": "f1", "data": <Fern
 inside their JSON columns. ``DATA_ENCRYPTION_KEY`` holds one or more Fernet keys separated by
 commas: the first encrypts, all decrypt (rotation: put the new key first, keep the old one
 until every row has been rewritten). A row written before encryption (a plain JSON object) is
-still read, and is encrypted when next saved.
+still read, and is encrypted when next saved. Files (evidence photos, bot/evidence/files.py)
+are sealed whole with the same keys (:meth:`Cipher.seal_bytes`).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import JSON, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -43,6 +47,7 @@ class Cipher:
             raise EncryptionKeyError("no encryption key")
         try:
             self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
+            self._primary = base64.urlsafe_b64decode(keys[0].strip().encode())
         except (ValueError, TypeError) as e:
             raise EncryptionKeyError(
                 "DATA_ENCRYPTION_KEY must be Fernet keys (44 characters, URL-safe base64), "
@@ -85,6 +90,20 @@ class Cipher:
                 raise EncryptionKeyError(message) from e
         return stored  # written before encryption was introduced
 
+    def rotate_bytes(self, token: bytes) -> bytes:
+        """The same content sealed again with the first key (for ``jkp-bot rekey``)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as e:
+            message = "stored data cannot be decrypted with DATA_ENCRYPTION_KEY"
+            raise EncryptionKeyError(message) from e
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (e.g. naming files by a keyed hash), derived from the
+        first key with HKDF-SHA256: unknown without the key, different per purpose."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._primary)
+
 
 _cipher: Cipher | None = None
 _pepper: bytes | None = None
@@ -99,6 +118,11 @@ def configure_pepper(pepper: bytes) -> None:
     """The secret of the address hashes (kept in ``app_secrets``, encrypted)."""
     global _pepper
     _pepper = pepper
+
+
+def new_key() -> str:
+    """A fresh Fernet key (tests, key generation)."""
+    return Fernet.generate_key().decode()
 
 
 def new_pepper() -> str:

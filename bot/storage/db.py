@@ -188,8 +188,17 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(upgrade)
+    for attempt in range(10):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(upgrade)
+            return
+        except exc.OperationalError as e:
+            # SQLite: another process holds the write lock longer than the busy timeout
+            # (it is migrating too): wait and look again.
+            if engine.dialect.name != "sqlite" or "locked" not in str(e) or attempt == 9:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

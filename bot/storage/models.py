@@ -273,3 +273,60 @@ class EligibilityCheck(Base):
     claim_deadline: Mapped[date | None]
     data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     checked_at: Mapped[datetime]
+
+
+class BenefitMonthRow(Base):
+    """One benefit month of a person (bot/rules/ledger.py ``benefit_month``) and its progress
+    against the job-search requirement, kept up to date whenever an application or a piece
+    of evidence changes, so sweeps select people by plain, indexed columns."""
+
+    __tablename__ = "benefit_months"
+    __table_args__ = (
+        Index("ix_benefit_months_starts_on", "starts_on"),
+        Index("ix_benefit_months_nudge_on", "nudge_on", "met"),
+        Index("ix_benefit_months_warn", "warn_on", "ends_on", "met"),
+    )
+
+    person_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1..BENEFIT_MONTHS
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]  # exclusive: the next month's first day
+    nudge_on: Mapped[date]  # mid-month: a nudge to people who are behind
+    warn_on: Mapped[date]  # the first of the last three days
+    met: Mapped[bool] = mapped_column(Boolean, default=False)
+    met_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    catalogue_done: Mapped[int] = mapped_column(Integer, default=0)
+    outside_done: Mapped[int] = mapped_column(Integer, default=0)
+    invitations_done: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    mission_points: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class Application(Base):
+    """An application made through the assistant (Pedoman 3.5 step 10, "Lamar Sekarang"). It
+    outlives the vacancy (a feed may drop it): the vacancy's source and id, what it was and
+    the CV sent are kept with it, encrypted. ``applied_on`` (the person's local date) places it
+    in a benefit month; ``status`` is told to the person when it changes."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("person_id", "source", "source_id"),
+        Index("ix_applications_person_applied", "person_id", "applied_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"))
+    vacancy_id: Mapped[int | None] = mapped_column(Id)  # the catalogue row, while it exists
+    source: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(16), default="catalogue")  # catalogue | counselor
+    applied_at: Mapped[datetime]
+    applied_on: Mapped[date]
+    # sent | seen | invited | rejected | accepted
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    status_at: Mapped[datetime]
+    # {"title", "company", "city", ...} and the CV snapshot: personal, encrypted
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)

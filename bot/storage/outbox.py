@@ -69,7 +69,7 @@ async def enqueue(
     """Queue one message; with an idempotency key already queued, nothing happens (False)."""
     stmt = upsert(conn, O).values(
         channel=channel, chat_key=chat_key, address=address, person_id=person_id,
-        body={"parts": message.to_json()}, idempotency_key=idempotency_key, essential=essential,
+        body=message.to_body(), idempotency_key=idempotency_key, essential=essential,
         status=PENDING, attempts=0, not_before=not_before or now, expires_at=expires_at,
         created_at=now,
     )  # fmt: skip
@@ -135,7 +135,7 @@ async def claim(
     for row in sorted(rows, key=lambda r: r.id):
         try:
             body = row.body if isinstance(row.body, dict) else json.loads(row.body)
-            message = OutboundMessage.from_json(cipher.open(body)["parts"])
+            message = OutboundMessage.from_body(cipher.open(body))
             address = cipher.open_text(row.address)
         except Exception as e:  # a lost key, a corrupt row: set it aside, keep the queue going
             log.error("outbox row %s cannot be read (%s); set aside as failed", row.id, e)

@@ -16,11 +16,19 @@ Usage::
         ...
         await api.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 42)
 
+Files: :meth:`FakeBotAPI.add_file` registers bytes under a ``file_id``; ``getFile`` answers
+with their ``file_path`` and size, and ``/file/bot<token>/<file_path>`` serves them, as the
+real server does. Each file can misbehave on purpose: a ``getFile`` size that lies (or is
+missing), no ``Content-Length`` (chunked), a body cut short with the connection dropped, an
+endless body, an HTTP error. Files larger than :data:`MAX_DOWNLOAD_BYTES` make ``getFile``
+answer "file is too big", as Telegram does for bots.
+
 The module also provides update builders (:func:`text_update`, :func:`callback_update`,
 :func:`sticker_update`, :func:`voice_update`, :func:`location_update`, :func:`photo_update`,
-:func:`group_text_update`, :func:`channel_post_update`, :func:`bot_added_update`) returning
-plain dicts in Bot API ``Update`` JSON shape without ``update_id``, so that
-:meth:`FakeBotAPI.push_update` assigns one.
+:func:`document_update`, :func:`album_updates`, :func:`group_text_update`,
+:func:`channel_post_update`, :func:`bot_added_update`) returning plain dicts in Bot API
+``Update`` JSON shape without ``update_id``, so that :meth:`FakeBotAPI.push_update` assigns
+one.
 """
 
 from __future__ import annotations
@@ -40,13 +48,17 @@ from typing import Any, Final, Literal
 from aiohttp import web
 
 __all__ = [
+    "MAX_DOWNLOAD_BYTES",
     "MAX_LONG_POLL_SECONDS",
     "ApiCall",
     "FakeBotAPI",
+    "FakeFile",
     "Fault",
+    "album_updates",
     "bot_added_update",
     "callback_update",
     "channel_post_update",
+    "document_update",
     "group_text_update",
     "location_update",
     "photo_update",
@@ -59,6 +71,10 @@ JsonDict = dict[str, Any]
 
 #: ``getUpdates`` never waits longer than this, whatever ``timeout`` the client asks for.
 MAX_LONG_POLL_SECONDS: Final[float] = 2.0
+
+#: Bots may download files of up to 20 MB (Bot API, getFile).
+MAX_DOWNLOAD_BYTES: Final[int] = 20 * 1024 * 1024
+_FILE_CHUNK: Final[int] = 64 * 1024
 
 DEFAULT_TOKEN: Final[str] = "123456:TEST-TOKEN"
 DEFAULT_BOT_USERNAME: Final[str] = "jkp_test_bot"
@@ -92,6 +108,23 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
+
+
+@dataclass
+class FakeFile:
+    """A file the fake serves, and how it misbehaves (see :meth:`FakeBotAPI.add_file`)."""
+
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    reported_size: int | None  # what getFile says; None leaves ``file_size`` out
+    content_length: bool = True  # False: chunked transfer, no size announced
+    truncate_at: int | None = None  # send this many bytes of the body, then drop the connection
+    endless: bool = False  # repeat ``data`` forever (chunked) until the client gives up
+    stall: bool = False  # send ``data``, then nothing more until the server stops
+    status: int = 200  # the file URL answers with this status (and no body) when not 200
+    downloads: int = 0  # requests of the file URL
 
 
 class _ApiError(Exception):
@@ -166,6 +199,7 @@ class FakeBotAPI:
         self._pending_updates: list[JsonDict] = []
         self._last_update_id = 0
         self._update_event = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._call_event = asyncio.Event()
 
         self._failures: dict[str, list[_ApiError]] = {}
@@ -177,9 +211,12 @@ class FakeBotAPI:
         self._messages: dict[tuple[int, int], JsonDict] = {}
         self._sent_texts: dict[int, list[str]] = {}
         self._delivered: dict[int, list[str]] = {}
+        self.files: dict[str, FakeFile] = {}
+        self._files_by_path: dict[str, FakeFile] = {}
 
         handlers: dict[str, _Handler] = {
             "getMe": self._get_me,
+            "getFile": self._get_file,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
@@ -204,6 +241,7 @@ class FakeBotAPI:
             raise RuntimeError("FakeBotAPI is already running")
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
@@ -214,6 +252,7 @@ class FakeBotAPI:
             raise
         self._runner = runner
         self._stopping = False
+        self._stopped.clear()
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
@@ -224,6 +263,7 @@ class FakeBotAPI:
         self._stopping = True
         self._update_event.set()
         self._released.set()
+        self._stopped.set()
         self._runner = None
         await runner.cleanup()
 
@@ -344,6 +384,44 @@ class FakeBotAPI:
         """Let every hanging request go (it answers 504); later ones hang again."""
         self._released.set()
         self._released = asyncio.Event()
+
+    def add_file(
+        self,
+        data: bytes,
+        *,
+        file_id: str | None = None,
+        file_path: str | None = None,
+        reported_size: int | Literal["actual"] | None = "actual",
+        content_length: bool = True,
+        truncate_at: int | None = None,
+        endless: bool = False,
+        stall: bool = False,
+        status: int = 200,
+    ) -> FakeFile:
+        """Register ``data`` under ``file_id`` (a fresh one by default) for ``getFile`` and the
+        file URL. ``reported_size`` is the ``file_size`` getFile answers (the real size by
+        default; None leaves it out); ``content_length=False`` streams without a size;
+        ``truncate_at`` sends only that many bytes of a body announced whole, then drops the
+        connection; ``endless`` repeats ``data`` until the client stops reading; ``stall``
+        sends ``data`` and then nothing (chunked) until the server stops; ``status`` makes
+        the file URL fail."""
+        number = len(self.files) + 1
+        file_id = file_id or f"BQACAgUAAxkBAAIBfakeFile{number}"
+        fake = FakeFile(
+            file_id=file_id,
+            file_unique_id=f"AgADfakeUnique{number}",
+            file_path=file_path or f"documents/file_{number}.jpg",
+            data=data,
+            reported_size=len(data) if reported_size == "actual" else reported_size,
+            content_length=content_length,
+            truncate_at=truncate_at,
+            endless=endless,
+            stall=stall,
+            status=status,
+        )
+        self.files[file_id] = fake
+        self._files_by_path[fake.file_path] = fake
+        return fake
 
     async def wait_for(
         self,
@@ -487,6 +565,54 @@ class FakeBotAPI:
 
     async def _get_chat_menu_button(self, params: JsonDict) -> JsonDict:
         return {"type": "default"}
+
+    async def _get_file(self, params: JsonDict) -> JsonDict:
+        fake = self.files.get(str(params.get("file_id", "")))
+        if fake is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        if not fake.endless and len(fake.data) > MAX_DOWNLOAD_BYTES:
+            raise _ApiError(400, "Bad Request: file is too big")
+        result: JsonDict = {
+            "file_id": fake.file_id,
+            "file_unique_id": fake.file_unique_id,
+            "file_path": fake.file_path,
+        }
+        if fake.reported_size is not None:
+            result["file_size"] = fake.reported_size
+        return result
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        fake = self._files_by_path.get(request.match_info["path"])
+        if request.match_info["token"] != self.token or fake is None:
+            return web.Response(status=404, text="Not Found")
+        fake.downloads += 1
+        if fake.status != 200:
+            return web.Response(status=fake.status, text="error")
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        if fake.content_length and not (fake.endless or fake.stall):
+            response.content_length = len(fake.data)
+        else:
+            response.enable_chunked_encoding()
+        await response.prepare(request)
+        body = fake.data if fake.truncate_at is None else fake.data[: fake.truncate_at]
+        try:
+            if fake.endless:
+                chunk = fake.data * (_FILE_CHUNK // max(1, len(fake.data)) + 1)
+                while True:
+                    await response.write(chunk)
+            for start in range(0, len(body), _FILE_CHUNK):
+                await response.write(body[start : start + _FILE_CHUNK])
+            if fake.stall:
+                await self._stopped.wait()
+                return response
+        except ConnectionResetError:  # the client stopped reading: what a size limit does
+            return response
+        if fake.truncate_at is not None:
+            if request.transport is not None:
+                request.transport.close()  # the rest never comes: the client sees it cut
+            return response
+        await response.write_eof()
+        return response
 
     async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
         offset = _int_param(params, "offset", 0)
@@ -784,8 +910,13 @@ def photo_update(
     *,
     message_id: int | None = None,
     first_name: str = "Budi",
+    file_id: str | None = None,
+    file_size: int | None = None,
+    media_group_id: str | None = None,
 ) -> dict[str, Any]:
-    """A private-chat photo (three PhotoSize variants), optionally captioned."""
+    """A private-chat photo (three PhotoSize variants), optionally captioned. ``file_id`` and
+    ``file_size`` replace those of the largest size (register its bytes with
+    :meth:`FakeBotAPI.add_file`); ``media_group_id`` makes it part of an album."""
     message = _incoming_message(chat_id, message_id, first_name)
     message["photo"] = [
         {
@@ -797,8 +928,16 @@ def photo_update(
         }
         for width in (90, 320, 1280)
     ]
+    largest = message["photo"][-1]
+    if file_id is not None:
+        largest["file_id"] = file_id
+        largest["file_unique_id"] = f"AQADunique{file_id[-12:]}"
+    if file_size is not None:
+        largest["file_size"] = file_size
     if caption is not None:
         message["caption"] = caption
+    if media_group_id is not None:
+        message["media_group_id"] = media_group_id
     return {"message": message}
 
 
@@ -869,3 +1008,55 @@ def bot_added_update(
             "new_chat_member": new,
         }
     }
+
+
+def document_update(
+    chat_id: int,
+    *,
+    file_id: str = "BQACAgUAAxkBAAIBfakeDocument",
+    file_name: str = "bukti.jpg",
+    mime_type: str = "image/jpeg",
+    file_size: int | None = None,
+    caption: str | None = None,
+    media_group_id: str | None = None,
+    message_id: int | None = None,
+    first_name: str = "Budi",
+) -> dict[str, Any]:
+    """A private-chat file (an image sent "as a file" keeps its bytes and its metadata)."""
+    message = _incoming_message(chat_id, message_id, first_name)
+    document: JsonDict = {
+        "file_id": file_id,
+        "file_unique_id": f"AgADunique{file_id[-12:]}",
+        "file_name": file_name,
+        "mime_type": mime_type,
+    }
+    if file_size is not None:
+        document["file_size"] = file_size
+    message["document"] = document
+    if caption is not None:
+        message["caption"] = caption
+    if media_group_id is not None:
+        message["media_group_id"] = media_group_id
+    return {"message": message}
+
+
+def album_updates(
+    chat_id: int,
+    file_ids: list[str],
+    *,
+    media_group_id: str = "13579246801357924",
+    caption: str | None = None,
+    first_name: str = "Budi",
+) -> list[dict[str, Any]]:
+    """An album as Telegram delivers it: one photo message per picture, all sharing
+    ``media_group_id``, the caption on the first only."""
+    return [
+        photo_update(
+            chat_id,
+            caption if i == 0 else None,
+            file_id=file_id,
+            media_group_id=media_group_id,
+            first_name=first_name,
+        )
+        for i, file_id in enumerate(file_ids)
+    ]

@@ -15,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -31,11 +32,14 @@ from aiogram.types import (
 )
 
 from bot.testing.fake_bot_api import (
+    MAX_DOWNLOAD_BYTES,
     ApiCall,
     FakeBotAPI,
+    album_updates,
     bot_added_update,
     callback_update,
     channel_post_update,
+    document_update,
     group_text_update,
     location_update,
     photo_update,
@@ -495,3 +499,74 @@ def test_media_updates_parse() -> None:
     assert photo.caption == "KTP saya"
     uncaptioned = validate(photo_update(CHAT_ID)).message
     assert uncaptioned is not None and uncaptioned.caption is None
+
+
+def test_document_and_album_updates_parse() -> None:
+    document = validate(
+        document_update(CHAT_ID, file_id="BQACx", mime_type="image/heic", file_size=1234)
+    ).message
+    assert document is not None and document.document is not None
+    assert (document.document.file_id, document.document.mime_type) == ("BQACx", "image/heic")
+    assert document.document.file_size == 1234
+    assert document.photo is None
+
+    album = [
+        validate(u, n).message
+        for n, u in enumerate(album_updates(CHAT_ID, ["a", "b"], caption="Bukti"), 1)
+    ]
+    assert [m.media_group_id for m in album if m] == ["13579246801357924"] * 2
+    assert [m.caption for m in album if m] == ["Bukti", None]
+    assert [m.photo[-1].file_id for m in album if m and m.photo] == ["a", "b"]
+
+    sized = validate(photo_update(CHAT_ID, file_id="AgACz", file_size=99)).message
+    assert sized is not None and sized.photo is not None
+    assert (sized.photo[-1].file_id, sized.photo[-1].file_size) == ("AgACz", 99)
+    assert sized.media_group_id is None
+
+
+async def test_get_file_and_the_file_url(api: FakeBotAPI, bot: Bot) -> None:
+    fake = api.add_file(b"hello bytes", file_id="BQACfile", file_path="photos/file_3.jpg")
+    info = await bot.get_file("BQACfile")
+    assert (info.file_path, info.file_size) == ("photos/file_3.jpg", 11)
+    url = f"{api.base_url}/file/bot{api.token}/photos/file_3.jpg"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as response:
+            assert response.status == 200
+            assert response.content_length == 11
+            assert await response.read() == b"hello bytes"
+        async with http.get(url.replace(api.token, "1:WRONG")) as response:
+            assert response.status == 404
+        async with http.get(f"{api.base_url}/file/bot{api.token}/photos/none.jpg") as response:
+            assert response.status == 404
+    assert fake.downloads == 1
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await bot.get_file("BQACmissing")
+
+
+async def test_files_misbehave_on_request(api: FakeBotAPI, bot: Bot) -> None:
+    unsized = api.add_file(b"abc", reported_size=None, content_length=False)
+    lying = api.add_file(b"abc", reported_size=1)
+    cut = api.add_file(b"x" * 100_000, truncate_at=10)
+    failing = api.add_file(b"abc", status=503)
+    assert (await bot.get_file(unsized.file_id)).file_size is None
+    assert (await bot.get_file(lying.file_id)).file_size == 1
+    base = f"{api.base_url}/file/bot{api.token}/"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base + unsized.file_path) as response:
+            assert response.content_length is None
+            assert response.headers.get("Transfer-Encoding") == "chunked"
+            assert await response.read() == b"abc"
+        async with http.get(base + cut.file_path) as response:
+            assert response.content_length == 100_000
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await response.read()
+        async with http.get(base + failing.file_path) as response:
+            assert response.status == 503
+
+
+async def test_files_over_20_mb_are_too_big_for_bots(api: FakeBotAPI, bot: Bot) -> None:
+    big = api.add_file(b"\0" * (MAX_DOWNLOAD_BYTES + 1))
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        await bot.get_file(big.file_id)
+    fits = api.add_file(b"\0" * MAX_DOWNLOAD_BYTES)
+    assert (await bot.get_file(fits.file_id)).file_size == MAX_DOWNLOAD_BYTES

@@ -373,7 +373,7 @@ def _rebuild_outbox() -> None:
 
     _load_pepper(conn)
     target = sa.table(
-        "outbox", *(sa.column(c.name) for c in outbox.columns if c.name != "address"),
+        "outbox", *(sa.column(c.name, c.type) for c in outbox.columns if c.name != "address"),
         sa.column("address", EncryptedText()),
     )  # fmt: skip
     conn.execute(
