@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 
@@ -109,8 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(command: str, settings: Settings) -> int:
     if command == "console":
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-        with contextlib.suppress(KeyboardInterrupt):
+        try:
             asyncio.run(_console(settings))
+        except KeyboardInterrupt:  # Ctrl-C: leave at once, as shells expect (128 + SIGINT)
+            print(file=sys.stderr)
+            return 130
         return 0
     if command == "run":
         if not settings.telegram_token:
@@ -120,8 +122,10 @@ def _dispatch(command: str, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the runtime handles it
+        try:
             asyncio.run(_run(settings))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
+            return 130
         return 0
     if command == "migrate":
         from bot.app import configure_encryption

@@ -2,11 +2,12 @@
 
 Steps: ``user`` types text; ``choose`` picks a button offered by the last message by its payload
 (``choose_title``: by its title; on the console by typing its number, on Telegram by
-pressing it); ``click`` presses a button that
+pressing it); ``choose_shown`` picks one of the last options shown, above later messages
+without any (typing the number shown then); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
 its file id); ``long`` types N characters; ``times: N`` sends the same ``user`` text N times.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
-in order; ``contains`` checks the rendered text.
+in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
                 await client.send(str(offered.index(payload) + 1))
             else:
                 await client.click(payload)
+        elif "choose_shown" in step:  # an option still on screen above a message without any
+            payload = str(step["choose_shown"])
+            shown = next(r for r in reversed(client.output.replies) if r.buttons)
+            offered = shown.payloads()
+            assert payload in offered, f"{where}: {payload!r} not shown; shown {offered}"
+            if client.channel == "console":
+                await client.send(str(offered.index(payload) + 1))
+            else:
+                await client.click(payload)
         elif "click" in step:
             await client.click(step["click"])
         elif "media" in step:
@@ -50,6 +60,8 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
         for fragment in step.get("contains", []):
             assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
+        for fragment in step.get("absent", []):
+            assert fragment not in client.text(), f"{where}: {fragment!r} said in\n{client.text()}"
 
 
 @pytest.mark.parametrize("channel", ["console", "telegram"])

@@ -1,12 +1,16 @@
 """The console channel: a terminal chat, or one message per line when stdin is a pipe.
 
 It shares plain-text rendering (numbered options) with SMS; a reply of "2" picks option 2.
+In a terminal the conversation greets first (as Telegram's /start); piped, the first line is
+the person's first message. Ctrl-D (end of input) and Ctrl-C end it at once: stdin is read by
+a daemon thread, so nothing waits for one more line after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import TextIO
 
 from bot.app import App
@@ -46,15 +50,39 @@ async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.
     await sender.drain()  # anything queued before a restart
     if interactive:
         await send(InboundEvent(CHANNEL, user, EventKind.START))
-    loop = asyncio.get_running_loop()
+    lines = read_lines(stdin)
     while True:
         if interactive:
             stdout.write("> ")
             stdout.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
+        line = await lines.get()
+        if line is None:
             break
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
         await send(InboundEvent(CHANNEL, user, EventKind.TEXT, text=line))
+
+
+def read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
+    """Lines of ``stdin`` as they come (None at the end), read by a daemon thread: a
+    blocking read in the loop's default executor would keep the process alive after Ctrl-C
+    until one more line arrived (asyncio waits for that executor when it shuts down)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        while True:
+            try:
+                line: str | None = stdin.readline() or None
+            except (OSError, ValueError):  # closed under us at exit
+                line = None
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            except RuntimeError:  # the loop is gone: the console has ended
+                return
+            if line is None:
+                return
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return queue

@@ -115,7 +115,10 @@ def event_from_callback(query: CallbackQuery, update_id: int | None) -> InboundE
 
 # -- OutboundMessage → native output ----------------------------------------------------
 def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b.title, callback_data=b.payload)] for b in rendered.buttons]
+    rows = [
+        [InlineKeyboardButton(text=b.title, callback_data=b.payload) for b in row]
+        for row in rendered.button_rows()  # one per row, or as the response asks (button_type)
+    ]
     if rendered.nav:
         rows.append(
             [InlineKeyboardButton(text=b.title, callback_data=b.payload) for b in rendered.nav]

@@ -31,6 +31,7 @@ from bot.core.types import (
 from bot.dialogs.base import Dialog
 
 MENU = "utter_menu"
+FOOTER = "utter_footer"  # bot.core.domain.FOOTER_KEY: placed after the options on plain text
 STATE_VERSION = 2  # bot/records/legacy.py reads older shapes forward
 
 
@@ -128,6 +129,15 @@ class Router:
         dialog = self._dialog(name)
         return self._run(ctx, state, name, dialog.start(ctx, state.dialogs.get(name, {})))
 
+    def open_dialog(self, ctx: Context, state: ConversationState, name: str) -> Outcome:
+        """A dialog opened from the menu: its first screen ends with the navigation words
+        (KEMBALI, MENU, BANTUAN), said once here rather than under every question."""
+        outcome = self.start_dialog(ctx, state, name)
+        if outcome.state.active != name or not outcome.messages:
+            return outcome
+        *before, last = outcome.messages
+        return replace(outcome, messages=(*before, combine(last, Say(FOOTER))))
+
     # -- routing ---------------------------------------------------------------------
     def route(
         self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
@@ -143,7 +153,7 @@ class Router:
         if flags.consent != "granted":  # an old menu button does not get past consent
             return self._before_consent(ctx, state, inp, intent)
         if menu in self.dialogs:
-            return self.start_dialog(ctx, state, menu)
+            return self.open_dialog(ctx, state, menu)
         if intent is not None:
             return self._navigate(ctx, state, flags, intent)
         if state.active:
@@ -178,6 +188,8 @@ class Router:
                 "help": "utter_help_before_consent",
                 "human": "utter_human_before_consent",
                 "my_data": "utter_no_data_before_consent",
+                "back": "utter_nothing_to_go_back",
+                "cancel": "utter_cancel_before_consent",
             }.get(intent, "utter_consent_first")
             return self._with_prompt(ctx, state, Say(key))
         turn = self.consent.handle(ctx, data, inp)

@@ -6,6 +6,14 @@ variation without a channel serves. ``{name}`` in a text, a button title or a pa
 filled from the message's parameters (Rasa fills slots the same way). A parameter value
 ``choice:<payload>`` is replaced by the title of the button with that payload, so a stored
 answer can be shown in the words the user chose it by.
+
+Two conventions beyond plain Rasa:
+- ``button_type: inline`` on a variation puts that part's buttons in one row (Rasa's Telegram
+  meaning: "horizontal inline keyboard"); without it each button has its own row. Plain
+  channels number the buttons either way.
+- The part :data:`FOOTER_KEY` (the navigation words, shown once when a dialog opens) is a
+  paragraph of the text on channels with buttons; on plain channels it comes after the
+  numbered options, so the options stay right under their question.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from bot.core.types import OutboundMessage
 PLAIN_CHANNELS = frozenset({"console", "sms"})
 QUESTION_PREFIX = "utter_ask_"
 NAV_KEY = "utter_nav"
+FOOTER_KEY = "utter_footer"
+INLINE = "inline"  # ``button_type`` of a variation whose buttons share one row
 
 
 @dataclass(frozen=True)
@@ -35,11 +45,19 @@ class Button:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message in words: text, answer buttons, and navigation buttons (questions only)."""
+    """A message in words: text, answer buttons, and navigation buttons (questions only);
+    ``rows`` groups the answer buttons into keyboard rows, ``footer`` is the navigation
+    hint a plain channel prints after the options."""
 
     text: str
     buttons: tuple[Button, ...]
     nav: tuple[Button, ...]
+    rows: tuple[tuple[Button, ...], ...] = ()
+    footer: str = ""
+
+    def button_rows(self) -> tuple[tuple[Button, ...], ...]:
+        """The answer buttons in rows: as the response asked, else one button per row."""
+        return self.rows or tuple((b,) for b in self.buttons)
 
 
 _LIST_LINE = re.compile(r"^(- |\d+\. )")
@@ -122,23 +140,32 @@ class Domain:
     def render(self, message: OutboundMessage, channel: str) -> Rendered:
         texts: list[str] = []
         buttons: list[Button] = []
+        rows: list[tuple[Button, ...]] = []
+        footer = ""
         is_question = False
         for part in message.parts:
             variation = self.variation(part.key, channel)
             if text := variation.get("text"):
-                texts.append(self._fill(str(text), part.params))
-            buttons.extend(Button(title, payload) for title, payload in part.choices)
+                filled = self._fill(str(text), part.params)
+                if part.key == FOOTER_KEY and channel in PLAIN_CHANNELS:
+                    footer = filled
+                else:
+                    texts.append(filled)
+            own = [Button(title, payload) for title, payload in part.choices]
             for b in variation.get("buttons") or []:
                 title, payload = str(b["title"]), str(b["payload"])
-                buttons.append(
-                    Button(self._fill(title, part.params), self._fill(payload, part.params))
-                )
+                own.append(Button(self._fill(title, part.params), self._fill(payload, part.params)))
+            buttons.extend(own)
+            if variation.get("button_type") == INLINE and own:
+                rows.append(tuple(own))
+            else:
+                rows.extend((b,) for b in own)
             is_question = is_question or part.key.startswith(QUESTION_PREFIX)
         nav: tuple[Button, ...] = ()
         if is_question and self.has(NAV_KEY):
             variation = self.variation(NAV_KEY, channel)
             nav = tuple(Button(str(b["title"]), str(b["payload"])) for b in variation["buttons"])
-        return Rendered(join_parts(texts), tuple(buttons), nav)
+        return Rendered(join_parts(texts), tuple(buttons), nav, tuple(rows), footer)
 
 
 @cache

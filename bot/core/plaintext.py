@@ -6,15 +6,17 @@ choices last offered in the conversation state (Rasa's SMS connector does not do
 
 from __future__ import annotations
 
-from bot.core.domain import Domain, Rendered
+from bot.core.domain import FOOTER_KEY, Domain, Rendered
 
-FOOTER_KEY = "utter_plain_footer"
+__all__ = ["FOOTER_KEY", "render_plain"]
 
 
 def render_plain(rendered: Rendered, domain: Domain, channel: str = "console") -> str:
+    """Text, the buttons as numbered lines, then the navigation hint when the message has one
+    (a dialog shows it once, when it opens: see ``Router.open_dialog``)."""
     lines = [rendered.text] if rendered.text else []
     if rendered.buttons:
         lines.append("\n".join(f"{i}. {b.title}" for i, b in enumerate(rendered.buttons, 1)))
-    if rendered.nav and domain.has(FOOTER_KEY):
-        lines.append(str(domain.variation(FOOTER_KEY, channel)["text"]))
+    if rendered.footer:
+        lines.append(rendered.footer)
     return "\n\n".join(lines)

@@ -3,23 +3,27 @@ inventory, then the three best-matching job groups. Diagram: assessment.mmd.
 
 The conversation keeps the attempt in progress: ``{"step", "previous": [titles], "desired":
 [titles], "offered": [titles], "answers": {item: 1-5}}``. Finished results are records
-(:class:`SaveAssessment`); the steps see them as ``results``. An attempt in progress survives
-MENU and restarts; BATAL drops it but keeps earlier results; a retake adds a new result. The
+(:class:`SaveAssessment`); the steps see them as ``results``. Opening the assessment again
+shows the last result (all three groups with their match) with "Ulangi asesmen"; an attempt
+in progress survives MENU and restarts; BATAL drops it but keeps earlier results; a retake
+adds a new result. The
 item answers are not kept once the result is computed (only the six interest scores are).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, say
 from bot.dialogs.base import DialogDefaults
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
-from bot.knowledge.catalog import catalog
+from bot.knowledge.catalog import RIASEC, catalog
 from bot.knowledge.scoring import interest_scores, match_groups
 from bot.knowledge.search import occupations
 from bot.records.model import AssessmentRecord, AssessmentsQuery, SaveAssessment
+from bot.rules.parsing import format_date
 
 PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE = "previous", "previous_pick", "previous_more"
 DESIRED, DESIRED_PICK = "desired", "desired_pick"
@@ -110,7 +114,7 @@ class AssessmentDialog(DialogDefaults):
 
     # -- protocol ---------------------------------------------------------------------
     def _start(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        """Continue an attempt in progress, or begin one (a retake keeps earlier results)."""
+        """Continue an attempt in progress, show the last result, or begin."""
         if data.get("step") in IN_PROGRESS:
             # An offer shown before the pause is not shown again: ask the question afresh.
             step = {PREVIOUS_PICK: PREVIOUS, DESIRED_PICK: DESIRED}.get(data["step"], data["step"])
@@ -118,9 +122,18 @@ class AssessmentDialog(DialogDefaults):
             return Turn(d, (combine(Say("utter_assessment_resume"), *self._prompt(d).parts),))
 
         results = list(data.get("results") or [])
+        if results:  # show the last result again; "Ulangi asesmen" starts a new one
+            last = results[-1]
+            seen = Say("utter_assessment_last", {"date": _day(last)})
+            return Turn({"step": RESULT, "results": results},
+                        (combine(seen, *self._result(last).parts),))  # fmt: skip
         fresh = _fresh(results)
-        intro = "utter_assessment_intro_again" if results else "utter_assessment_intro"
-        return Turn(fresh, (say(intro), self._prompt(fresh)))
+        return Turn(fresh, (say("utter_assessment_intro"), self._prompt(fresh)))
+
+    def _retake(self, results: list[Any]) -> Turn:
+        """A new attempt; earlier results stay."""
+        fresh = _fresh(results)
+        return Turn(fresh, (say("utter_assessment_intro_again"), self._prompt(fresh)))
 
     def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return Turn(data, (self._prompt(data),))
@@ -266,23 +279,50 @@ class AssessmentDialog(DialogDefaults):
                 (say("utter_assessment_vacancies", groups=", ".join(names)), self._prompt(data)),
             )
         if inp.choice == "assessment:retake":
-            return self._start(ctx, {"results": data.get("results") or []})
+            return self._retake(list(data.get("results") or []))
         problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
         return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
 
     def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+        """Every finished result in full (the three groups with their match, the jobs named,
+        the six interest scores), then an attempt in progress."""
         data = self._view(ctx, data)
+        groups = catalog().groups
         lines: list[tuple[str, dict[str, str]]] = []
-        if data.get("previous"):
-            lines.append(("utter_data_previous_jobs", {"value": ", ".join(data["previous"])}))
-        if data.get("desired"):
-            lines.append(("utter_data_desired_jobs", {"value": ", ".join(data["desired"])}))
-        if data.get("answers"):
-            lines.append(("utter_data_inventory_answers", {"count": str(len(data["answers"]))}))
-        results = data.get("results") or []
-        if results:
-            top = catalog().groups[results[-1]["groups"][0]["code"]].name
-            lines.append(
-                ("utter_data_assessment_results", {"count": str(len(results)), "top": top})
+        for result in data.get("results") or []:
+            matched = ", ".join(
+                f"{groups[g['code']].name} {g['percent']}%" for g in result.get("groups") or []
             )
+            lines.append(("utter_data_assessment_result", {"date": _day(result),
+                                                            "groups": matched}))  # fmt: skip
+            lines.append(
+                ("utter_data_assessment_jobs",
+                 {"previous": ", ".join(result.get("previous") or []) or "-",
+                  "desired": ", ".join(result.get("desired") or []) or "-"})
+            )  # fmt: skip
+            scores = result.get("scores") or {}
+            if scores:
+                percent = {t.lower(): str(round(float(scores.get(t, 0)) * 100)) for t in RIASEC}
+                lines.append(("utter_data_assessment_scores", percent))
+        in_progress = data.get("step") in IN_PROGRESS
+        if in_progress and (data.get("previous") or data.get("desired") or data.get("answers")):
+            lines.append(("utter_data_assessment_draft", {}))
+            if data.get("previous"):
+                lines.append(("utter_data_previous_jobs", {"value": ", ".join(data["previous"])}))
+            if data.get("desired"):
+                lines.append(("utter_data_desired_jobs", {"value": ", ".join(data["desired"])}))
+            if data.get("answers"):
+                count = str(len(data["answers"]))
+                lines.append(("utter_data_inventory_answers", {"count": count}))
+        if lines:
+            lines.append(("utter_data_assessment_how", {}))
         return lines
+
+
+def _day(result: dict[str, Any]) -> str:
+    """The day a result was taken (stored in the person's zone), as people write it."""
+    taken = str(result.get("at") or "")
+    try:
+        return format_date(date.fromisoformat(taken[:10]))
+    except ValueError:
+        return "-"

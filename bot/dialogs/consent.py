@@ -1,7 +1,9 @@
 """Consent before any personal question (UU 27/2022 Pasal 20–22). Diagram: consent.mmd.
 
 The notice says the purpose, the kinds of data, how long they are kept and the person's
-rights (Pasal 21); the answer is recorded with the notice's version (Pasal 24). Declining
+rights (Pasal 21), in layers: a short summary on the first screen, the full notice a button
+("Baca selengkapnya") away, before any answer; the answer is recorded with the notice's
+version (Pasal 24). Declining
 is respected and can be reversed at any time.
 """
 
@@ -25,11 +27,13 @@ class ConsentDialog(DialogDefaults):
         self.version = notice_version
         self.retention_days = retention_days
 
-    def _notice(self) -> Say:
-        return Say("utter_privacy_notice", {"retention_days": str(self.retention_days)})
+    def _notice(self, full: bool = False) -> Say:
+        key = "utter_privacy_notice_full" if full else "utter_privacy_notice"
+        return Say(key, {"retention_days": str(self.retention_days)})
 
     def start(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        """First contact: welcome, the privacy notice, the question."""
+        """First contact: welcome, the notice in short (the full one a button away), the
+        question."""
         if data.get("step") == DECLINED:
             return Turn(data, (say("utter_consent_declined_reminder"),))
         return Turn({"step": ASKED}, (say("utter_welcome"), combine(self._notice(), Say(QUESTION))))
@@ -56,8 +60,8 @@ class ConsentDialog(DialogDefaults):
                 (say("utter_consent_declined"),),
                 (DeclineConsent(self.version),),
             )
-        if inp.choice == "consent:notice":
-            return Turn({"step": ASKED}, (combine(self._notice(), Say(QUESTION)),))
+        if inp.choice == "consent:notice":  # "Baca selengkapnya": the notice in full
+            return Turn({"step": ASKED}, (combine(self._notice(full=True), Say(QUESTION)),))
         if data.get("step") == DECLINED:
             return Turn(data, (say("utter_consent_declined_reminder"),))
         return Turn(data, (combine(Say("utter_consent_need_answer"), Say(QUESTION)),))

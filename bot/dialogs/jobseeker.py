@@ -1,10 +1,17 @@
-"""Daftar pencari kerja (Pedoman 3.5 steps 1–5): desired job, status Ter-PHK, where to work
-(a province and regency/city in Indonesia, or a country abroad), physical condition.
-Diagram: jobseeker.mmd.
+"""Data pencari kerja (Pedoman 3.5 steps 1–5): desired job, status Ter-PHK, where to work
+(a province and regency/city in Indonesia, anywhere in a province, or a country abroad),
+physical condition. Diagram: jobseeker.mmd.
+
+This is *not* the official registration: that is done by the person at SIAPkerja
+(siapkerja.kemnaker.go.id). Here the same answers are prepared and kept, shown on the
+profile, and used for the person's time zone; the dialog says so when it opens and when it
+saves.
 
 The conversation keeps the registration in progress, ``{"step", "draft": {...}, "offered":
 [...]}``; the saved registration is a record (:class:`SaveRegistration`), which the steps see
-as ``registration`` and which is only replaced when an edited draft is saved.
+as ``registration`` and which is only replaced when an edited draft is saved. While editing,
+each step offers "Tetap: <saved value>". The desired jobs of the last self-assessment are
+offered at the job step.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, 
 from bot.dialogs.base import DialogDefaults
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, offer, read_pick
 from bot.knowledge.catalog import catalog
+from bot.knowledge.conditions import condition_of
 from bot.knowledge.search import (
     SURE,
     Matcher,
@@ -25,7 +33,12 @@ from bot.knowledge.search import (
     regencies,
     regencies_in,
 )
-from bot.records.model import RegistrationQuery, RegistrationRecord, SaveRegistration
+from bot.records.model import (
+    AssessmentsQuery,
+    RegistrationQuery,
+    RegistrationRecord,
+    SaveRegistration,
+)
 
 JOB, STATUS, WHERE, PROVINCE, REGENCY, COUNTRY, CONDITION, CONFIRM, SAVED = (
     "job", "status", "where", "province", "regency", "country", "condition", "confirm", "saved"
@@ -35,6 +48,8 @@ JOB, STATUS, WHERE, PROVINCE, REGENCY, COUNTRY, CONDITION, CONFIRM, SAVED = (
 CONDITIONS = ("none", "physical", "intellectual", "mental", "sensory", "multiple", "undisclosed")
 PICK_STEPS = {JOB, PROVINCE, REGENCY, COUNTRY}
 ASKED_BY_NAME = (JOB, STATUS, WHERE, PROVINCE, COUNTRY, CONDITION)  # utter_ask_js_<step>
+KEEP = "js:keep"  # "Tetap: ..." while editing a saved registration
+ANYWHERE = "regency:any"  # anywhere in the province chosen
 
 
 class JobSeekerDialog(DialogDefaults):
@@ -45,15 +60,17 @@ class JobSeekerDialog(DialogDefaults):
     # -- the record behind the steps --------------------------------------------------
     @staticmethod
     def _view(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-        record = ctx.ask(RegistrationQuery())
-        view = {k: v for k, v in data.items() if k != "registration"}
+        record, assessments = ctx.ask_all(RegistrationQuery(), AssessmentsQuery())
+        view = {k: v for k, v in data.items() if k not in ("registration", "suggested")}
         if record is not None:
             view["registration"] = record.to_data()
+        if assessments:  # the desired jobs of the last self-assessment, offered at JOB
+            view["suggested"] = [j for j in assessments[-1].desired if catalog().occupation(j)]
         return view
 
     @staticmethod
     def _kept(turn: Turn) -> Turn:
-        data = {k: v for k, v in turn.data.items() if k != "registration"}
+        data = {k: v for k, v in turn.data.items() if k not in ("registration", "suggested")}
         if data.get("step") == SAVED:
             data = {"step": SAVED}
         return replace(turn, data=data)
@@ -87,6 +104,21 @@ class JobSeekerDialog(DialogDefaults):
         step = data["step"]
         if step == SAVED:
             return combine(*self.registration_lines(data), Say("utter_jobseeker_saved_menu"))
+        if step == CONFIRM:
+            draft = {**data, "registration": {**data["draft"], "status": "ter_phk"}}
+            return combine(Say("utter_jobseeker_review"), *self.registration_lines(draft),
+                           Say("utter_ask_js_confirm"))  # fmt: skip
+        parts = [self._question(data)]
+        if step == JOB and data.get("offered") and data.get("offered") == data.get("suggested"):
+            names = [occupations().display.get(k, k) for k in data["offered"]]
+            parts.append(offer(data["offered"], names).say)
+            parts[-1] = Say("utter_js_job_from_assessment", choices=parts[-1].choices)
+        if (current := self._keepable(data)) is not None:
+            parts.append(Say("utter_js_keep_current", {"current": current}))
+        return combine(*parts)
+
+    def _question(self, data: dict[str, Any]) -> Say:
+        step = data["step"]
         if step == REGENCY:
             code = data["draft"]["province"]
             province = catalog().province(code)
@@ -95,14 +127,52 @@ class JobSeekerDialog(DialogDefaults):
                  if r.code.startswith(code) and r.name.startswith("Kota ")),
                 "",
             )  # fmt: skip
-            return say(
-                "utter_ask_js_regency", province=province.name if province else "", example=example
-            )
-        if step == CONFIRM:
-            draft = {**data, "registration": {**data["draft"], "status": "ter_phk"}}
-            return combine(Say("utter_jobseeker_review"), *self.registration_lines(draft),
-                           Say("utter_ask_js_confirm"))  # fmt: skip
-        return say(f"utter_ask_js_{step}")
+            name = province.name if province else ""
+            return Say("utter_ask_js_regency", {"province": name, "example": example})
+        return Say(f"utter_ask_js_{step}")
+
+    def _keepable(self, data: dict[str, Any]) -> str | None:
+        """While editing a saved registration: the saved value of this step, in words."""
+        saved = data.get("registration")
+        step = data.get("step")
+        if not saved or step in (SAVED, CONFIRM, STATUS):
+            return None
+        cat = catalog()
+        if step == JOB:
+            return str(saved.get("job") or "") or None
+        if step == WHERE:
+            return _where(saved) or None
+        if step == PROVINCE and saved.get("province") and not saved.get("country"):
+            province = cat.province(saved["province"])
+            return province.name if province else None
+        if step == REGENCY and saved.get("province") == data["draft"].get("province"):
+            return _where(saved) or None
+        if step == COUNTRY and saved.get("country"):
+            country = cat.country(saved["country"])
+            return country.name if country else None
+        if step == CONDITION and saved.get("condition"):
+            return f"choice:condition:{saved['condition']}"
+        return None
+
+    def _keep(self, data: dict[str, Any]) -> Turn:
+        """ "Tetap": take the saved value of this step and go on."""
+        saved = data["registration"]
+        draft = dict(data["draft"])
+        step = data["step"]
+        place = ("province", "regency", "country")
+        if step == JOB:
+            draft["job"] = saved["job"]
+            return self._next({**data, "draft": draft}, STATUS)
+        if step in (WHERE, REGENCY, COUNTRY):
+            draft = {k: v for k, v in draft.items() if k not in place}
+            draft.update({k: saved[k] for k in place if saved.get(k)})
+            return self._next({**data, "draft": draft}, CONDITION)
+        if step == PROVINCE:
+            draft = {k: v for k, v in draft.items() if k not in place}
+            draft["province"] = saved["province"]
+            return self._next({**data, "draft": draft}, REGENCY)
+        draft["condition"] = saved["condition"]
+        return self._next({**data, "draft": draft}, CONFIRM)
 
     def registration_lines(self, data: dict[str, Any]) -> list[Say]:
         """The registration in words, for the review, the profile and DATA."""
@@ -115,14 +185,11 @@ class JobSeekerDialog(DialogDefaults):
             lines.append(Say("utter_js_line_job", {"value": reg["job"]}))
         if reg.get("status"):
             lines.append(Say("utter_js_line_status"))
-        where = ""
-        if reg.get("country"):
-            country = cat.country(reg["country"])
-            where = country.name if country else reg["country"]
-        elif reg.get("regency"):
-            regency = cat.regency(reg["regency"])
-            where = f"{regency.name}, {regency.province}" if regency else ""
-        if where:
+        if reg.get("province") and not reg.get("regency") and not reg.get("country"):
+            province = cat.province(reg["province"])
+            if province:
+                lines.append(Say("utter_js_line_where_province", {"value": province.name}))
+        elif where := _where(reg):
             lines.append(Say("utter_js_line_where", {"value": where}))
         if reg.get("condition"):
             value = f"choice:condition:{reg['condition']}"
@@ -134,14 +201,22 @@ class JobSeekerDialog(DialogDefaults):
         """Show the saved registration, continue a draft, or begin."""
         step = data.get("step")
         if step and step != SAVED:
-            d = {**data, "offered": []}  # an offer from before the pause is not shown again
+            d = self._at(data, data, step)  # an offer from before the pause is not shown again
             return Turn(d, (combine(Say("utter_jobseeker_resume"), *self._prompt(d).parts),))
 
         if data.get("registration"):
             d = {"step": SAVED, "registration": data["registration"]}
-            return Turn(d, (self._prompt(d),))
-        d = {"step": JOB, "draft": {}, "offered": []}
+            return Turn(d, (combine(Say("utter_jobseeker_saved_intro"), *self._prompt(d).parts),))
+        d = self._at(data, {"draft": {}}, JOB)
         return Turn(d, (say("utter_jobseeker_intro"), self._prompt(d)))
+
+    @staticmethod
+    def _at(data: dict[str, Any], d: dict[str, Any], step: str) -> dict[str, Any]:
+        """``d`` at ``step``: the job step offers the assessment's desired jobs."""
+        suggested = list(data.get("suggested") or [])
+        extra: dict[str, Any] = {k: data[k] for k in ("registration", "suggested") if k in data}
+        offered = suggested if step == JOB else []
+        return {**extra, **d, "step": step, "offered": offered}
 
     def _reprompt(self, ctx: Context, data: dict[str, Any]) -> Turn:
         return Turn(data, (self._prompt(data),))
@@ -165,11 +240,16 @@ class JobSeekerDialog(DialogDefaults):
             previous = order[order.index(step) - 1]
         else:
             return Turn(data, (combine(Say("utter_back_at_start"), *self._prompt(data).parts),))
-        d = {**data, "step": previous, "offered": []}
+        d = self._at(data, data, previous)
         return Turn(d, (combine(Say("utter_back_ok"), *self._prompt(d).parts),))
 
     def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step")
+        if inp.choice == KEEP and self._keepable(data) is not None:
+            return self._keep(data)
+        if step == REGENCY and inp.choice == ANYWHERE:
+            draft = {k: v for k, v in data["draft"].items() if k != "regency"}
+            return self._next({**data, "draft": draft}, CONDITION)
         if step in PICK_STEPS:
             return self._pick(data, inp)
         answer = inp.choice.partition(":")[2] if inp.choice else ""
@@ -187,19 +267,29 @@ class JobSeekerDialog(DialogDefaults):
         elif step == CONDITION and prefix == "condition" and answer in CONDITIONS:
             draft = {**data["draft"], "condition": answer}
             return self._next({**data, "draft": draft}, CONFIRM)
+        elif step == CONDITION and inp.text and not inp.choice:
+            typed = condition_of(inp.text)
+            if typed is None and inp.intent in ("deny", "enough"):
+                typed = "none"
+            if typed is not None:
+                draft = {**data["draft"], "condition": typed}
+                return self._next({**data, "draft": draft}, CONFIRM)
+            if inp.intent == "affirm":  # "ya": which kind?
+                return Turn(data, (combine(Say("utter_js_condition_which"),
+                                           *self._prompt(data).parts),))  # fmt: skip
         elif step == CONFIRM and (inp.choice == "js:save" or inp.intent == "affirm"):
             saved = {**data["draft"], "status": "ter_phk"}
             saved["saved_at"] = ctx.now.isoformat(timespec="seconds")
             d = {"step": SAVED, "registration": saved}
             record = RegistrationRecord.from_data(saved)
-            return Turn(
-                d, (say("utter_jobseeker_saved"), self._prompt(d)), (SaveRegistration(record),)
-            )
+            # One line (and where to register officially), then the next step: the review
+            # was just shown, so the registration is not listed again.
+            done = combine(Say("utter_jobseeker_saved"), Say("utter_jobseeker_saved_menu"))
+            return Turn(d, (done,), (SaveRegistration(record),))
         elif step == CONFIRM and inp.choice == "js:edit":
             return self._next({**data, "draft": {}}, JOB)
         elif step == SAVED and inp.choice == "js:edit":
-            edit: dict[str, Any] = {"step": JOB, "draft": {}, "offered": []}
-            edit["registration"] = data.get("registration") or {}
+            edit = self._at(data, {"draft": {}}, JOB)
             return Turn(edit, (self._prompt(edit),))
         problem = "utter_invalid_media" if inp.media else (
             "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"
@@ -207,7 +297,7 @@ class JobSeekerDialog(DialogDefaults):
         return Turn(data, (combine(Say(problem), *self._prompt(data).parts),))
 
     def _next(self, data: dict[str, Any], step: str, *before: Say) -> Turn:
-        d = {**data, "step": step, "offered": []}
+        d = self._at(data, data, step)
         return Turn(d, (combine(*before, *self._prompt(d).parts),))
 
     def _pick(self, data: dict[str, Any], inp: Input) -> Turn:
@@ -232,7 +322,10 @@ class JobSeekerDialog(DialogDefaults):
                 d = {**data, "draft": draft, "step": REGENCY, "offered": choice.keys}
                 return Turn(d, (combine(choice.say),))
         if isinstance(picked, Offer):
-            return Turn({**data, "offered": picked.keys}, (combine(picked.say),))
+            d = {**data, "offered": picked.keys}
+            keep = self._keepable(d)
+            extra = [Say("utter_js_keep_current", {"current": keep})] if keep is not None else []
+            return Turn(d, (combine(picked.say, *extra),))
         if isinstance(picked, Retype):
             return self._next(data, step)
         if isinstance(picked, NotFound):
@@ -263,4 +356,22 @@ class JobSeekerDialog(DialogDefaults):
         if data.get("step") not in (None, SAVED) and draft:
             lines.append(("utter_data_js_draft", {}))
             lines.extend((s.key, dict(s.params)) for s in self._lines(draft))
+        if lines:
+            lines.append(("utter_data_js_how", {}))
         return lines
+
+
+def _where(reg: dict[str, Any]) -> str:
+    """Where a registration wants to work, in words: a country, a regency with its province,
+    or a province ("" when none is set)."""
+    cat = catalog()
+    if reg.get("country"):
+        country = cat.country(reg["country"])
+        return country.name if country else str(reg["country"])
+    if reg.get("regency"):
+        regency = cat.regency(reg["regency"])
+        return f"{regency.name}, {regency.province}" if regency else ""
+    if reg.get("province"):
+        province = cat.province(reg["province"])
+        return province.name if province else ""
+    return ""

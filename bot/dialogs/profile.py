@@ -18,7 +18,7 @@ from bot.core.types import Context, Input, OutboundMessage, Say, Turn, combine, 
 from bot.dialogs.base import DialogDefaults
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.picking import Chosen, NotFound, Offer, Retype, read_pick
-from bot.dialogs.questions import Problem, Question, read_answer
+from bot.dialogs.questions import NONE, Problem, Question, read_answer
 from bot.knowledge.catalog import catalog
 from bot.knowledge.search import regencies
 from bot.records.model import ProfileQuery, RegistrationQuery, SaveProfileSection
@@ -26,7 +26,9 @@ from bot.rules.parsing import format_date
 
 HOME, SECTION, FIELD, ENTRY, CONFIRM_DELETE = "home", "section", "field", "entry", "delete"
 KEEP = "pf:keep"
+HAVE_NONE = "pf:none"  # the "Tidak ada" button of an optional section still empty
 MAX_ENTRIES = 10
+NONE_MARK = "pf_none"  # the one entry of an optional section answered "Tidak ada"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Section:
     fields: tuple[Question, ...]
     repeating: bool
     label: tuple[str, ...] = ()  # text fields naming an entry on its button
+    optional: bool = False  # "Tidak ada" is an answer: many people have no training, no...
 
 
 def _text(slot: str, longest: int = 100, *options: str) -> Question:
@@ -79,30 +82,42 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "training",
-        (_text("pf_trn_name"), _text("pf_trn_organizer"), Question("pf_trn_year", "year")),
+        (
+            _text("pf_trn_name", 100, NONE),
+            _text("pf_trn_organizer"),
+            Question("pf_trn_year", "year"),
+        ),
         repeating=True,
         label=("pf_trn_name",),
+        optional=True,
     ),
     Section(
         "certification",
-        (_text("pf_cert_name"), _text("pf_cert_issuer"), Question("pf_cert_year", "year")),
+        (
+            _text("pf_cert_name", 100, NONE),
+            _text("pf_cert_issuer"),
+            Question("pf_cert_year", "year"),
+        ),
         repeating=True,
         label=("pf_cert_name",),
+        optional=True,
     ),
     Section(
         "achievement",
-        (_text("pf_ach_title", 200), Question("pf_ach_year", "year")),
+        (_text("pf_ach_title", 200, NONE), Question("pf_ach_year", "year")),
         repeating=True,
         label=("pf_ach_title",),
+        optional=True,
     ),
     Section(
         "language",
         (
-            _text("pf_lang_name", 50),
+            _text("pf_lang_name", 50, NONE),
             Question("pf_lang_level", "choice", ("basic", "intermediate", "fluent")),
         ),
         repeating=True,
         label=("pf_lang_name",),
+        optional=True,
     ),
     Section("skill", (_text("pf_skill_name", 80),), repeating=True, label=("pf_skill_name",)),
 )
@@ -114,6 +129,16 @@ def _entries(value: Any) -> tuple[dict[str, Any], ...]:
     if not value:
         return ()
     return (dict(value),) if isinstance(value, dict) else tuple(dict(e) for e in value)
+
+
+def real_entries(value: Any) -> list[dict[str, Any]]:
+    """A repeating section's entries, without the "Tidak ada" mark."""
+    return [dict(e) for e in value or () if not e.get(NONE_MARK)]
+
+
+def declared_none(value: Any) -> bool:
+    """An optional section answered "Tidak ada" (and nothing added since)."""
+    return bool(value) and isinstance(value, list) and all(e.get(NONE_MARK) for e in value)
 
 
 PICKED_FIELDS = {"pf_domicile"}
@@ -194,6 +219,8 @@ class ProfileDialog(DialogDefaults):
         lines = [Say("utter_profile_dashboard", {"percent": str(percent)})]
         for s in SECTIONS:
             status = "done" if s.id in done else "missing"
+            if declared_none(sections.get(s.id)):
+                status = "none"
             lines.append(Say(f"utter_profile_line_{status}", {"section": f"choice:profile:{s.id}"}))
         registration = ctx.ask(RegistrationQuery())
         if registration:
@@ -209,7 +236,7 @@ class ProfileDialog(DialogDefaults):
 
     def _section(self, data: dict[str, Any]) -> OutboundMessage:
         section = BY_ID[data["section"]]
-        entries = (data.get("sections") or {}).get(section.id) or []
+        entries = real_entries((data.get("sections") or {}).get(section.id))
         lines = [Say("utter_profile_section", {"section": f"choice:profile:{section.id}"})]
         lines += [self._entry_line(section, e) for e in entries]
         choices = tuple(
@@ -230,13 +257,31 @@ class ProfileDialog(DialogDefaults):
         section = BY_ID[data["section"]]
         q = next(f for f in section.fields if f.slot == data["field"])
         parts = [Say(q.ask_key)]
-        current = (data.get("draft") or {}).get(q.slot)
+        current = self._kept_value(data, q)
         if current is not None and data.get("editing"):
             if q.slot == "pf_photo":
                 parts.append(Say("utter_keep_current_photo"))
             else:
                 parts.append(Say("utter_keep_current", {"current": shown(q, current)}))
+        elif self._may_say_none(data, section, q):
+            parts.append(Say("utter_profile_none_option"))
         return combine(*parts)
+
+    @staticmethod
+    def _kept_value(data: dict[str, Any], q: Question) -> Any:
+        """What "Tetap" keeps: the saved value, even after KEMBALI over a new answer."""
+        original = data.get("original")
+        if isinstance(original, dict):
+            return original.get(q.slot)
+        return (data.get("draft") or {}).get(q.slot)  # a form opened before "original"
+
+    @staticmethod
+    def _may_say_none(data: dict[str, Any], section: Section, q: Question) -> bool:
+        """ "Tidak ada" is offered on an optional section's first question, while it has
+        no entry."""
+        first = section.fields[0].slot == q.slot
+        empty = not real_entries((data.get("sections") or {}).get(section.id))
+        return section.optional and first and empty and not data.get("editing")
 
     def _prompt(self, ctx: Context, data: dict[str, Any]) -> OutboundMessage:
         step = data.get("step", HOME)
@@ -290,13 +335,13 @@ class ProfileDialog(DialogDefaults):
     def _at_home(self, data: dict[str, Any]) -> dict[str, Any]:
         return {"sections": data.get("sections") or {}, "step": HOME}
 
-    def _leave_form(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _leave_form(self, ctx: Context, data: dict[str, Any], *before: Say) -> Turn:
         """Out of a form without saving: to the section's list, or home."""
         section = BY_ID[data["section"]]
-        if section.repeating and (data.get("sections") or {}).get(section.id):
+        if section.repeating and real_entries((data.get("sections") or {}).get(section.id)):
             d = {"sections": data["sections"], "step": SECTION, "section": section.id}
-            return self._go(ctx, d)
-        return self._go(ctx, self._at_home(data))
+            return self._go(ctx, d, *before)
+        return self._go(ctx, self._at_home(data), *before)
 
     def _handle(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         step = data.get("step", HOME)
@@ -326,7 +371,7 @@ class ProfileDialog(DialogDefaults):
     def _open(self, ctx: Context, data: dict[str, Any], section_id: str) -> Turn:
         section = BY_ID[section_id]
         saved = (data.get("sections") or {}).get(section_id)
-        if section.repeating and saved:
+        if section.repeating and real_entries(saved):
             return self._go(ctx, {**self._at_home(data), "step": SECTION, "section": section_id})
         draft = dict(saved) if saved and not section.repeating else {}
         return self._form(ctx, data, section, draft, None)
@@ -342,13 +387,13 @@ class ProfileDialog(DialogDefaults):
         d = {
             **self._at_home(data), "step": FIELD, "section": section.id, "index": index,
             "field": section.fields[0].slot, "draft": draft, "editing": bool(draft),
-            "offered": [],
+            "original": dict(draft), "offered": [],
         }  # fmt: skip
         return self._go(ctx, d)
 
     def _in_section(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         section = BY_ID[data["section"]]
-        entries = data["sections"].get(section.id) or []
+        entries = real_entries(data["sections"].get(section.id))
         if inp.choice == f"section:{section.id}:add":
             if len(entries) >= MAX_ENTRIES:
                 return self._go(ctx, data, Say("utter_profile_section_full"))
@@ -396,8 +441,12 @@ class ProfileDialog(DialogDefaults):
         section = BY_ID[data["section"]]
         q = next(f for f in section.fields if f.slot == data["field"])
         draft = dict(data.get("draft") or {})
-        if inp.choice == KEEP and q.slot in draft:
+        kept = self._kept_value(data, q)
+        if inp.choice == KEEP and kept is not None and data.get("editing"):
+            draft[q.slot] = kept
             return self._checked(ctx, data, section, q, draft)
+        if inp.choice == HAVE_NONE and self._may_say_none(data, section, q):
+            return self._none(ctx, data, section)
         if q.slot == "pf_photo":
             if inp.media == "photo" and inp.attachment:
                 draft[q.slot] = inp.attachment
@@ -418,8 +467,17 @@ class ProfileDialog(DialogDefaults):
         answer = read_answer(q, inp, ctx.today)
         if isinstance(answer, Problem):
             return self._go(ctx, data, Say(answer.key, answer.params))
+        if answer == NONE and section.optional and q.slot == section.fields[0].slot:
+            if self._may_say_none(data, section, q):
+                return self._none(ctx, data, section)
+            return self._leave_form(ctx, data, Say("utter_profile_nothing_added"))
         draft[q.slot] = answer
         return self._checked(ctx, data, section, q, draft)
+
+    def _none(self, ctx: Context, data: dict[str, Any], section: Section) -> Turn:
+        """ "Tidak ada": the section is answered (and complete) with no entry in it."""
+        sections = {**(data.get("sections") or {}), section.id: [{NONE_MARK: True}]}
+        return self._saved(ctx, sections, section)
 
     def _checked(
         self,
@@ -444,17 +502,30 @@ class ProfileDialog(DialogDefaults):
             return self._go(ctx, d)
         sections = dict(data.get("sections") or {})
         if section.repeating:
-            entries = list(sections.get(section.id) or [])
+            entries = real_entries(sections.get(section.id))
             if data.get("index") is None:
                 entries.append(draft)
             else:
                 entries[data["index"]] = draft
             sections[section.id] = entries
             d = {"sections": sections, "step": SECTION, "section": section.id}
+            return self._go(ctx, d, Say("utter_profile_saved"))
+        sections[section.id] = draft
+        return self._saved(ctx, sections, section)
+
+    def _saved(self, ctx: Context, sections: dict[str, Any], section: Section) -> Turn:
+        """After a section is saved: one line, and the next step (the next section missing,
+        the profile, the menu) instead of the whole dashboard again."""
+        percent, _, missing = completeness(sections)
+        label = f"choice:profile:{section.id}"
+        parts = [Say("utter_profile_saved_next", {"section": label, "percent": str(percent)})]
+        if missing:
+            parts.append(Say("utter_profile_next_section", {"next": f"choice:profile:{missing[0]}",
+                                                            "next_id": missing[0]}))  # fmt: skip
         else:
-            sections[section.id] = draft
-            d = {"sections": sections, "step": HOME}
-        return self._go(ctx, d, Say("utter_profile_saved"))
+            parts.append(Say("utter_profile_complete"))
+        parts.append(Say("utter_profile_after_save"))
+        return Turn({"sections": sections, "step": HOME}, (combine(*parts),))
 
     def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         data = self._view(ctx, data)
@@ -466,14 +537,21 @@ class ProfileDialog(DialogDefaults):
                 lines.append((f"utter_data_{q.slot}", {"value": shown(q, personal[q.slot])}))
         if sections.get("photo"):
             lines.append(("utter_data_pf_photo", {}))
+        for s in SECTIONS:
+            label = {"section": f"choice:profile:{s.id}"}
+            if not s.repeating or not sections.get(s.id):
+                continue
+            if declared_none(sections[s.id]):
+                lines.append(("utter_data_profile_none", label))
+                continue
+            lines.append(("utter_data_profile_section", label))
+            for entry in real_entries(sections[s.id]):
+                say_entry = self._entry_line(s, entry)
+                lines.append((say_entry.key, dict(say_entry.params)))
         if data.get("step") == FIELD and data.get("draft"):
             lines.append(
                 ("utter_data_profile_draft", {"section": f"choice:profile:{data['section']}"})
             )
-        for s in SECTIONS:
-            if s.repeating and sections.get(s.id):
-                lines.append(
-                    ("utter_data_profile_entries",
-                     {"section": f"choice:profile:{s.id}", "count": str(len(sections[s.id]))})
-                )  # fmt: skip
+        if lines:
+            lines.append(("utter_data_profile_how", {}))
         return lines

@@ -23,7 +23,9 @@ from bot.rules.parsing import (
 
 Kind = Literal["choice", "date", "months", "rupiah", "text", "year"]
 UNKNOWN = "unknown"
+NONE = "none"  # an option meaning "I have none" (no major, no training...)
 INTENT_VALUES = {"affirm": "yes", "deny": "no", "dont_know": UNKNOWN}
+NONE_INTENTS = frozenset({"deny", "enough"})  # "tidak", "tidak ada", "gak ada"...
 
 Value = str | int
 
@@ -73,6 +75,8 @@ def read_answer(q: Question, inp: Input, today: date) -> Value | Problem:
         return _problem("utter_invalid_stale_button")
     if inp.intent in INTENT_VALUES and INTENT_VALUES[inp.intent] in allowed:
         return INTENT_VALUES[inp.intent]
+    if inp.intent in NONE_INTENTS and NONE in allowed:
+        return NONE
     text = inp.text.strip()
     if q.kind == "choice":
         return _problem("utter_invalid_choice")

@@ -153,7 +153,10 @@ def regencies_in(province: str) -> Matcher:
 def warm_up() -> None:
     """Load the reference data and build every matcher once, at start (not in a user's turn,
     where parsing the YAML took seconds)."""
+    from bot.knowledge.conditions import terms
+
     catalog()
+    terms()
     occupations()
     regencies()
     provinces()

@@ -23,7 +23,9 @@ Entry = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class ProfileRecord:
-    """The resume: section id → its entries (a single section such as "personal" has one)."""
+    """The resume: section id → its entries (a single section such as "personal" has one).
+    An optional section answered "Tidak ada" (training, certification, achievement,
+    language) holds the one entry ``{"pf_none": True}`` until a real entry replaces it."""
 
     sections: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
 

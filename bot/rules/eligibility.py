@@ -32,6 +32,10 @@ YES, NO = "yes", "no"
 EXCLUDED_REASONS = frozenset({"resign", "disability", "retired", "death"})
 """Pedoman 2.1 angka 2: resignation, permanent total disability, retirement and death."""
 
+CONTRACT_ENDED = "contract_ended"
+"""The reason "my PKWT simply ran out": not a PHK before the contract's end (Pedoman 2.1
+angka 1), so as certain an exclusion as the reasons above."""
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -53,13 +57,14 @@ class Answers:
     """What the user said. ``None`` = not asked; :data:`UNKNOWN` = "Tidak tahu"."""
 
     laid_off: str | None = None  # yes | no | unknown
-    reason: str | None = None  # employer | resign | disability | retired | death | unknown
+    reason: str | None = None  # employer | contract_ended | resign | disability | retired |
+    # death | unknown
     contract: str | None = None  # pkwt | pkwtt | unknown
     contract_end: date | str | None = None  # PKWT only
     phk_date: date | str | None = None
     phi_pending: str | None = None  # yes | no | unknown
     proof_letter: str | None = None  # yes | no (not yet) | unknown
-    willing: str | None = None  # yes | no
+    willing: str | None = None  # yes | no | unknown (not sure yet)
     member: str | None = None  # yes | no | unknown (BPJS Ketenagakerjaan + JKN)
     citizen: str | None = None  # yes | no
     age_ok: str | None = None  # yes (under 54 at registration) | no | unknown
@@ -89,6 +94,7 @@ CLAUSES: dict[str, str] = {
     "reason": "Pedoman 2.1 angka 2",
     "contract": "Pedoman 2.1 angka 1",
     "pkwt_before_end": "Pedoman 2.1 angka 1",
+    "contract_ended": "Pedoman 2.1 angka 1",
     "phi": "Pedoman 2.1 angka 2",
     "proof_letter": "Pedoman 2.1 angka 1 dan 5; Permenaker 2/2025 Pasal 9",
     "willing": "Pedoman 2.1 angka 3",
@@ -135,6 +141,8 @@ def _reason(answer: str | None) -> Condition:
         return Condition("reason", Status.NOT_ASKED, CLAUSES["reason"])
     if answer == UNKNOWN:
         return Condition("reason", Status.UNKNOWN, CLAUSES["reason"])
+    if answer == CONTRACT_ENDED:
+        return Condition(CONTRACT_ENDED, Status.FAIL, CLAUSES[CONTRACT_ENDED])
     if answer in EXCLUDED_REASONS:
         return Condition("reason", Status.FAIL, CLAUSES["reason"], {"reason": answer})
     return Condition("reason", Status.PASS, CLAUSES["reason"])

@@ -111,9 +111,9 @@ async def eligible_until_contributions(client: ChatClient, phk_date: str = "15-0
     """From the menu, answer the eligibility check as an eligible PKWTT worker up to (not
     including) the contribution-months question."""
     await client.click("menu:eligibility")
-    for payload in ("laid_off:yes", "reason:employer", "contract:pkwtt"):
+    for payload in ("laid_off:yes", "reason:employer", "citizen:yes", "age_ok:yes",
+                    "contract:pkwtt"):  # fmt: skip
         await client.click(payload)
     await client.send(phk_date)
-    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes",
-                    "citizen:yes", "age_ok:yes"):  # fmt: skip
+    for payload in ("phi_pending:no", "proof_letter:yes", "willing:yes", "member:yes"):
         await client.click(payload)

@@ -161,7 +161,7 @@ async def test_typed_answers_work_on_telegram(chat: Chat) -> None:
     calls = sent(await chat.text("iya"))
     assert "alasan" in calls[0].params["text"]
     calls = sent(await chat.text("Tidak tahu"))  # the button's title, typed
-    assert "perjanjian kerja" in calls[0].params["text"]
+    assert "Warga Negara Indonesia" in calls[0].params["text"]  # asked after the reason
 
 
 async def test_redelivered_update_is_processed_once(chat: Chat) -> None:
@@ -230,8 +230,8 @@ async def test_profile_photo_keeps_the_largest_file_id(
     assert "Kirim satu foto" in calls[0].params["text"]
     assert buttons(calls[0])[0] == ["profile:home"]
     calls = sent(await chat.feed(photo_update(CHAT)))
-    assert calls[0].params["text"].startswith("Tersimpan.")
-    assert "- Foto diri: sudah diisi" in calls[0].params["text"]
+    assert calls[0].params["text"].startswith("Tersimpan: Foto diri.")
+    assert "11% lengkap" in calls[0].params["text"]  # one line and the next step
     from bot.records.store import load_profile
     from bot.testing.db import snapshot
 

@@ -28,11 +28,12 @@ from bot.dialogs.eligibility import (
     WAGE,
     EligibilityDialog,
     path,
+    stopped_early,
     to_answers,
     verdict_messages,
 )
 from bot.dialogs.questions import UNKNOWN, Problem, Question, read_answer
-from bot.records.model import ProfileQuery, ProfileRecord
+from bot.records.model import EligibilityQuery, ProfileQuery, ProfileRecord
 from bot.rules.config import RuleSettings
 from bot.rules.eligibility import CLAUSES, Verdict, assess
 from bot.settings import Settings
@@ -210,6 +211,7 @@ PATTERNS = (
     "utter_not_found_{}",
     "utter_profile_line_{}",
     "utter_profile_entry_{}",
+    "utter_change_{}",
 )
 
 
@@ -306,7 +308,8 @@ def verdict_enumeration() -> tuple[frozenset[str], frozenset[Verdict], tuple[Say
     for answers in answer_sets():
         result = assess(to_answers(answers), TODAY, RULES)
         verdicts.add(result.verdict)
-        for message in verdict_messages(result, RULES):
+        early = stopped_early(answers, TODAY, RULES)
+        for message in verdict_messages(result, RULES, TODAY, early=early):
             for part in message.parts:
                 keys.add(part.key)
                 samples.setdefault(part.key, part)
@@ -346,7 +349,9 @@ def summary_lines() -> tuple[Say, ...]:
     lines: list[Say] = []
     for pick in (0, -1):
         answers = {q.slot: answer_values(q)[pick] for q in QUESTIONS}
-        summary = dialog.summary(Context(NOW), {"answers": answers})
+        summary = dialog.summary(
+            Context(NOW, answers={EligibilityQuery(): None}), {"answers": answers}
+        )
         lines.extend(Say(key, params) for key, params in summary)
     personal = {"pf_full_name": "Budi", "pf_birth_date": "1990-08-17", "pf_gender": "male",
                 "pf_domicile": "3275"}  # fmt: skip
@@ -377,11 +382,12 @@ def enumerated_keys() -> dict[str, frozenset[str]]:
         "utter_ask_js_{}": frozenset(f"utter_ask_js_{step}" for step in jobseeker.ASKED_BY_NAME),
         "utter_not_found_{}": frozenset(f"utter_not_found_{step}" for step in jobseeker.PICK_STEPS),
         "utter_profile_line_{}": frozenset(
-            {"utter_profile_line_done", "utter_profile_line_missing"}
+            {"utter_profile_line_done", "utter_profile_line_missing", "utter_profile_line_none"}
         ),
         "utter_profile_entry_{}": frozenset(
             f"utter_profile_entry_{s.id}" for s in profile.SECTIONS if s.repeating
         ),
+        "utter_change_{}": frozenset(f"utter_change_{q.slot}" for q in QUESTIONS),
     }
 
 
@@ -525,15 +531,53 @@ def test_clauses_filled_into_sms_are_gsm7() -> None:
 
 
 @pytest.mark.parametrize("channel", sorted(PLAIN_CHANNELS))
-def test_plain_text_shows_footer_instead_of_nav_titles(domain: Domain, channel: str) -> None:
+def test_plain_text_shows_no_nav_titles_and_the_footer_only_when_asked(
+    domain: Domain, channel: str
+) -> None:
     nav_titles = [str(b["title"]) for b in domain.variation(NAV_KEY, "telegram")["buttons"]]
     assert nav_titles
+    footer = str(domain.variation(FOOTER_KEY, channel)["text"])
     question = QUESTIONS[0].ask_key
     rendered = domain.render(OutboundMessage((Say(question),)), channel)
     assert rendered.nav, "a question carries navigation"
     text = render_plain(rendered, domain, channel)
     assert not [t for t in nav_titles if t in text]
-    assert str(domain.variation(FOOTER_KEY, channel)["text"]) in text
+    assert footer not in text  # not under every question: once, when a dialog opens
+    opened = domain.render(OutboundMessage((Say(question), Say(FOOTER_KEY))), channel)
+    text = render_plain(opened, domain, channel)
+    assert text.endswith("\n\n" + footer)  # after the numbered options, not between
+    assert text.index("1. ") < text.index(footer)
+
+
+def test_the_footer_is_part_of_the_text_on_telegram(domain: Domain) -> None:
+    rendered = domain.render(OutboundMessage((Say(QUESTIONS[0].ask_key), Say(FOOTER_KEY))),
+                             "telegram")  # fmt: skip
+    assert rendered.text.endswith(str(domain.variation(FOOTER_KEY, "telegram")["text"]))
+    assert rendered.footer == ""
+
+
+def test_button_type_inline_puts_a_part_in_one_row(domain: Domain) -> None:
+    """``button_type: inline`` (Rasa's Telegram meaning) makes one row of that part's
+    buttons; other parts keep one button per row; plain text numbers them all alike."""
+    data = dict(domain.data)
+    responses = {
+        **domain.responses,
+        "utter_x_row": [{"text": "Skala?", "button_type": "inline", "buttons": [
+            {"title": str(i), "payload": f"x:{i}"} for i in range(1, 6)]}],
+        "utter_x_col": [{"text": "", "buttons": [
+            {"title": "A", "payload": "x:a"}, {"title": "B", "payload": "x:b"}]}],
+    }  # fmt: skip
+    test_domain = Domain({**data, "responses": responses})
+    rendered = test_domain.render(OutboundMessage((Say("utter_x_row"), Say("utter_x_col"))),
+                                  "telegram")  # fmt: skip
+    assert [[b.title for b in row] for row in rendered.button_rows()] == [
+        ["1", "2", "3", "4", "5"],
+        ["A"],
+        ["B"],
+    ]
+    plain = render_plain(test_domain.render(OutboundMessage((Say("utter_x_row"),)), "console"),
+                         test_domain, "console")  # fmt: skip
+    assert plain.endswith("1. 1\n2. 2\n3. 3\n4. 4\n5. 5")
 
 
 # -- Telegram limits ----------------------------------------------------------------------

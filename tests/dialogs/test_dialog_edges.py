@@ -137,6 +137,6 @@ async def test_resume_during_an_offer_asks_afresh(client: ChatClient) -> None:
     offer = client.last[-1].payloads()[0]
     await client.send("menu")
     await client.click("menu:assessment")
-    assert client.said() == ["utter_assessment_resume", "utter_ask_previous_job"]
+    assert client.said() == ["utter_assessment_resume", "utter_ask_previous_job", "utter_footer"]
     await client.click(offer)
     assert client.said()[0] == "utter_invalid_stale_button"

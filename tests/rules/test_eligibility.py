@@ -60,6 +60,8 @@ CASES = [
     ({"reason": "retired"}, "reason", Status.FAIL, Verdict.NOT_ELIGIBLE),
     ({"reason": "death"}, "reason", Status.FAIL, Verdict.NOT_ELIGIBLE),
     ({"reason": UNKNOWN}, "reason", Status.UNKNOWN, Verdict.CANNOT_TELL),
+    # Pedoman 2.1 angka 1: a PKWT that simply ran out is not a PHK before its end
+    ({"reason": "contract_ended"}, "contract_ended", Status.FAIL, Verdict.NOT_ELIGIBLE),
     # Pedoman 2.1 angka 1: PKWT or PKWTT
     ({"contract": "pkwtt"}, "contract", Status.PASS, Verdict.ELIGIBLE),
     ({"contract": UNKNOWN}, "contract", Status.UNKNOWN, Verdict.CANNOT_TELL),
@@ -82,6 +84,7 @@ CASES = [
     ({"proof_letter": UNKNOWN}, "proof_letter", Status.UNKNOWN, Verdict.CANNOT_TELL),
     # Pedoman 2.1 angka 3: willing to work again
     ({"willing": "no"}, "willing", Status.FAIL, Verdict.NOT_ELIGIBLE),
+    ({"willing": UNKNOWN}, "willing", Status.UNKNOWN, Verdict.CANNOT_TELL),
     # PP 6/2025 Pasal 4: membership, citizenship, age at registration
     ({"member": "no"}, "member", Status.FAIL, Verdict.NOT_ELIGIBLE),
     ({"member": UNKNOWN}, "member", Status.UNKNOWN, Verdict.CANNOT_TELL),

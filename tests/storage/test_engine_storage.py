@@ -33,8 +33,8 @@ async def test_restart_continues_at_the_same_question(
     first = await build_app(settings, clock=clock)
     client = await consented(ChatClient(first.engine))
     await client.click("menu:eligibility")
-    await client.click("laid_off:yes")
-    await client.click("reason:employer")
+    for payload in ("laid_off:yes", "reason:employer", "citizen:yes", "age_ok:yes"):
+        await client.click(payload)
     assert client.said() == ["utter_ask_contract"]
     await first.close()  # the process is gone; only the database remains
 
@@ -47,7 +47,8 @@ async def test_restart_continues_at_the_same_question(
         assert client.said() == ["utter_ask_phk_date"]
         state = await stored_state(second, "console", "u1")
         answers = state["dialogs"]["eligibility"]["answers"]
-        assert answers == {"laid_off": "yes", "reason": "employer", "contract": "pkwtt"}
+        assert answers == {"laid_off": "yes", "reason": "employer", "citizen": "yes",
+                           "age_ok": "yes", "contract": "pkwtt"}  # fmt: skip
     finally:
         await second.close()
 
@@ -64,17 +65,17 @@ async def test_redelivered_event_is_processed_once(client: ChatClient, app: App)
 
 
 async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:
-    """Eight answers arriving at once must each see the state the previous one left."""
+    """Answers arriving at once must each see the state the previous one left."""
     client = await consented(ChatClient(app.engine, user="race"))
     await client.click("menu:eligibility")
-    await client.click("laid_off:yes")
-    await client.click("reason:employer")
-    await client.click("contract:pkwtt")
+    for payload in ("laid_off:yes", "reason:employer", "citizen:yes", "age_ok:yes",
+                    "contract:pkwtt"):  # fmt: skip
+        await client.click(payload)
     await client.send("15-03-2025")
-    # Eight "1"s at once: each must answer the question the previous one left open.
+    # Six "1"s at once: each must answer the question the previous one left open.
     events = [
         InboundEvent("console", "race", EventKind.TEXT, text="1", event_id=f"p{i}")
-        for i in range(8)
+        for i in range(6)
     ]
     await asyncio.gather(*(app.engine.handle(e) for e in events))
     state = await stored_state(app, "console", "race")
@@ -84,12 +85,12 @@ async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:
         record = await load_eligibility(conn, snap.person.id)
     assert record is not None
     answers = record.answers
-    # phi(yes=1) → proof(yes) → willing(yes) → member(yes) → citizen(yes) → age(yes) were all
-    # answered with "1" in order; then the months questions take "1" as one month.
+    # phi(yes=1) → proof(yes) → willing(yes) → member(yes) were all answered with "1" in
+    # order; then the months questions take "1" as one month.
     assert answers["phi_pending"] == "yes"
-    assert answers["age_ok"] == "yes"
+    assert answers["member"] == "yes"
     assert answers["contribution_months"] == 1
-    # The eighth "1" answered the last question: the check is finished and kept as a record.
+    # The sixth "1" answered the last question: the check is finished and kept as a record.
     assert state["dialogs"]["eligibility"] == {"step": "result"}
     assert len(app.engine.locks) == 0
 
@@ -191,21 +192,21 @@ async def test_two_engines_on_one_database_keep_every_answer(
     try:
         client = await consented(ChatClient(first.engine, user="both"))
         await client.click("menu:eligibility")
-        await client.click("laid_off:yes")
-        await client.click("reason:employer")
-        await client.click("contract:pkwtt")
+        for payload in ("laid_off:yes", "reason:employer", "citizen:yes", "age_ok:yes",
+                        "contract:pkwtt"):  # fmt: skip
+            await client.click(payload)
         await client.send("15-03-2025")
-        engines = [first.engine, second.engine] * 4
+        engines = [first.engine, second.engine] * 3
         events = [
             InboundEvent("console", "both", EventKind.TEXT, text="1", event_id=f"two{i}")
-            for i in range(8)
+            for i in range(6)
         ]
         await asyncio.gather(*(e.handle(ev) for e, ev in zip(engines, events, strict=True)))
         snap = await snapshot(first, "console", "both")
         assert snap is not None
         async with first.db.read() as conn:
             record = await load_eligibility(conn, snap.person.id)
-        # Eight "1"s answered the eight questions that were left, one after the other.
+        # Six "1"s answered the six questions that were left, one after the other.
         assert record is not None, await stored_state(first, "console", "both")
         assert record.answers["contribution_months"] == 1
         assert record.answers["consecutive_months"] == 1

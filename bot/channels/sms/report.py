@@ -33,12 +33,25 @@ def sample_values() -> dict[str, str]:
     data = catalog()
     groups = sorted((g.name for g in data.groups.values()), key=len, reverse=True)
     cities = [r.name.removeprefix("Kota ") for r in data.regencies if r.name.startswith("Kota ")]
+    jobs = sorted((o.title for o in data.occupations), key=len, reverse=True)
     from bot.knowledge.faq import faq_params
     from bot.rules.config import RuleSettings
 
     return {
         **faq_params(RuleSettings(), 365),  # the figures the FAQ answers quote
-        "clause": _longest(list(CLAUSES.values())),
+        "a": "100",
+        "c": "100",
+        "checked": format_date(date(2025, 9, 30)),
+        "clause": "; ".join(CLAUSES.values()),  # "Dasar aturan": every clause at once
+        "date": format_date(date(2025, 9, 30)),
+        "desired": ", ".join(jobs[:3]),
+        "e": "100",
+        "i": "100",
+        "next": "choice:profile:certification",
+        "next_id": "certification",
+        "previous": ", ".join(jobs[3:6]),
+        "r": "100",
+        "s": "100",
         "contract_end": format_date(date(2025, 9, 30)),
         "count": "3",
         "current": "PT Sinar Jaya Abadi Sentosa",
@@ -82,7 +95,6 @@ def sample_values() -> dict[str, str]:
         "retention_days": "365",
         "section": "choice:profile:experience",
         "title": _longest([o.title for o in data.occupations]),
-        "top": groups[0],
         "total": "36",
         "value": "Kabupaten Bekasi, Jawa Barat",
         "wage_basis": format_rupiah(5_000_000),

@@ -14,7 +14,7 @@ from bot.channels.sms.text import is_gsm7, segment_count
 from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.core.domain import Domain, load_default_domain
 from bot.core.plaintext import FOOTER_KEY
-from bot.core.types import OutboundMessage, Say, say
+from bot.core.types import OutboundMessage, Say, combine, say
 from bot.testing.fake_sms_gateway import FakeSmsGateway
 from scheduler.outbox import Unreachable
 
@@ -48,8 +48,9 @@ def domain() -> Domain:
 async def test_a_question_goes_as_numbered_options_with_the_plain_footer(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
+    """The footer comes when a dialog opens (the router adds it), after the options."""
     deliver = SmsDelivery(twilio, domain, segments_per_part=3)
-    await deliver(BUDI, say("utter_ask_laid_off"))
+    await deliver(BUDI, combine(Say("utter_ask_laid_off"), Say(FOOTER_KEY)))
     (text,) = fake.texts_to(BUDI, SmsChannel.SMS)
     assert "\n1. " in text and "\n2. " in text
     assert text.endswith(str(domain.variation(FOOTER_KEY, "sms")["text"]))
@@ -59,7 +60,7 @@ async def test_a_long_message_goes_as_numbered_single_segment_parts_in_order(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
     message = OutboundMessage(
-        (Say("utter_privacy_notice", {"retention_days": "365"}), Say("utter_consent_question"))
+        (Say("utter_privacy_notice_full", {"retention_days": "365"}), Say("utter_consent_question"))
     )
     deliver = SmsDelivery(twilio, domain)
     expected = deliver.parts(message)
@@ -78,7 +79,7 @@ async def test_whatsapp_is_not_cut_into_sms_segments(
     fake: FakeSmsGateway, twilio: TwilioGateway, domain: Domain
 ) -> None:
     deliver = SmsDelivery(twilio, domain, SmsChannel.WHATSAPP)
-    await deliver(BUDI, say("utter_privacy_notice", retention_days="365"))
+    await deliver(BUDI, say("utter_privacy_notice_full", retention_days="365"))
     (text,) = fake.texts_to(BUDI, SmsChannel.WHATSAPP)
     assert segment_count(text) > 1 and not text.startswith("(1/")
 
