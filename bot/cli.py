@@ -122,7 +122,10 @@ def _dispatch(command: str, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        asyncio.run(_run(settings))
+        try:
+            asyncio.run(_run(settings))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
+            return 130
         return 0
     if command == "migrate":
         from bot.app import configure_encryption

@@ -1,24 +1,58 @@
-"""The Telegram channel (aiogram 3): one catch-all handler into the engine, and a delivery
-function the outbox sender calls. Buttons become an inline keyboard; navigation buttons
-(Kembali / Menu) a last row. Polling or webhook (aiohttp, secret-token checked)."""
+"""The Telegram channel (aiogram 3): native input → engine, outbox messages → Bot API.
+
+- **Handling.** One catch-all router feeds private chats to the engine; buttons become an
+  inline keyboard, navigation buttons (Kembali / Menu) a last row.
+- **Private chats only.** Conversations are keyed by chat, so a group would share one
+  person's data with every member. A group, supergroup or channel gets one short answer with
+  a link to a private chat, then the bot leaves it; nothing about it is stored
+  (:class:`PrivateOnly`). Staff groups (``allowed``) are let through for their own router.
+- **Nothing is confirmed before it is stored.** Polling runs our own loop
+  (:class:`~bot.channels.polling.UpdatePoller`): the ``getUpdates`` offset passes an update
+  only once its handler returned, and an update whose handler met an unreachable database
+  (:class:`StorageUnavailable`, which the handlers let through) is kept and tried again.
+  Webhooks are handled before answering: 200 once stored, 503 while the database is
+  unavailable (Telegram delivers again; the engine drops what it already has).
+- **Stopping** (SIGTERM/SIGINT): no new update is taken, those in hand are finished (up to
+  ``SHUTDOWN_GRACE`` seconds), the sender finishes what it holds, exit code 0.
+- **Starting** while Telegram is unreachable: ``getMe``, ``deleteWebhook`` / ``setWebhook``
+  and ``setMyCommands`` are retried with capped backoff and one log line per try; a signal
+  stops the wait cleanly. A token Telegram refuses is a configuration error (exit code 2).
+- **Delivery errors** are sorted for the sender (:class:`TelegramDelivery`): 429 waits, 403
+  or a chat that is gone stops the chat, another 400 drops that message alone, everything
+  else (network, 5xx, timeouts) is transient and retried while the message is useful.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+import math
+import signal
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ContentType
+from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
@@ -28,21 +62,27 @@ from aiogram.types import (
     Message,
     Update,
 )
-from aiohttp import web
+from aiohttp import ClientError, web
 
 from bot.app import App
+from bot.channels.polling import UpdatePoller, backoff
 from bot.core.domain import Domain, Rendered
-from bot.core.types import EventKind, InboundEvent, OutboundMessage
+from bot.core.engine import Engine
+from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
+from bot.settings import SettingsError
 from bot.storage import people
+from bot.storage.db import StorageUnavailable
 from scheduler.jobs import build_scheduler
-from scheduler.outbox import OutboxSender, RetryLater, Unreachable
+from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 COMMANDS = (
     "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
 )  # fmt: skip
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SHUTDOWN_GRACE = 8.0  # seconds to finish updates and requests in hand on SIGTERM
 
 log = logging.getLogger(__name__)
 
@@ -103,49 +143,155 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 class TelegramDelivery:
-    """Send one outbox message; translate Bot API errors for the sender."""
+    """Send one outbox message; sort Bot API errors for the sender.
 
-    def __init__(self, bot: Bot, domain: Domain) -> None:
+    - 429 → :class:`RetryLater` (``retry_after``);
+    - 403, "chat not found", "user is deactivated", a group migrated → :class:`Unreachable`;
+    - any other 400 (or 413) → :class:`Rejected`: this message can never go, the rest can
+      (unless Telegram says to retry);
+    - everything else (network errors, 5xx, an HTML error page, a timeout, a 401 while the
+      token is being fixed) is raised as it is: transient, the sender backs off and retries.
+
+    ``deadline`` bounds the whole message (a long text is several requests), so a hung
+    request cannot outlive the sender's lease on the row.
+    """
+
+    GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
+            "peer_id_invalid", "user not found")  # fmt: skip
+
+    def __init__(self, bot: Bot, domain: Domain, *, deadline: float | None = None) -> None:
         self.bot = bot
         self.domain = domain
+        self.deadline = deadline
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:
         rendered = self.domain.render(message, CHANNEL)
         chunks = split_text(rendered.text)
         try:
-            for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                await self.bot.send_message(
-                    chat_id=int(address),
-                    text=chunk,
-                    reply_markup=keyboard(rendered) if last else None,
-                )
+            async with asyncio.timeout(self.deadline):
+                for i, chunk in enumerate(chunks):
+                    last = i == len(chunks) - 1
+                    await self.bot.send_message(
+                        chat_id=int(address),
+                        text=chunk,
+                        reply_markup=keyboard(rendered) if last else None,
+                    )
         except TelegramRetryAfter as e:
             raise RetryLater(e.retry_after) from e
-        except TelegramForbiddenError as e:
+        except (TelegramForbiddenError, TelegramMigrateToChat) as e:
             raise Unreachable(e.message) from e
-        except (TelegramBadRequest, TelegramNotFound) as e:
-            if "chat not found" in e.message.lower() or "user is deactivated" in e.message.lower():
+        except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge) as e:
+            text = e.message.lower()
+            if any(gone in text for gone in self.GONE):
                 raise Unreachable(e.message) from e
-            raise
+            if isinstance(e, TelegramNotFound) or "retry" in text:
+                raise  # a 404 is a wrong API address or method, not this message's fault
+            raise Rejected(e.message) from e
 
 
 # -- aiogram wiring ---------------------------------------------------------------------
-def make_bot(token: str, api_base: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+def request_timeout(lease_seconds: float) -> float:
+    """One Bot API request may take at most half the sender's lease on a row."""
+    return max(2.0, lease_seconds / 2)
+
+
+def make_bot(token: str, api_base: str, *, timeout: float = 15.0) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
     return Bot(token=token, session=session)
 
 
-def build_dispatcher(app: App) -> Dispatcher:
-    """One catch-all router: every message and button press goes to the engine."""
-    router = Router(name="engine")
-    engine = app.engine
+def chat_of(update: Update) -> Hashable:
+    """Whose update this is: updates of one chat are handled in order."""
+    if update.message:
+        return update.message.chat.id
+    if update.callback_query:
+        query = update.callback_query
+        return query.message.chat.id if query.message else query.from_user.id
+    if update.my_chat_member:
+        return update.my_chat_member.chat.id
+    if update.channel_post:
+        return update.channel_post.chat.id
+    return ("update", update.update_id)
 
-    @router.message()
+
+class PrivateOnly:
+    """Groups, supergroups and channels: one short answer with a link to a private chat,
+    then leave. Nothing is stored about them (no person, identity, processed event or outbox
+    row); the answer goes straight to the Bot API. "Once" is remembered in memory for the
+    last ``remember`` chats only, so after a restart a group that adds the bot again is told
+    again. ``allowed`` holds group ids the bot stays in (the counselors' group); their
+    updates pass on to the routers after this one."""
+
+    def __init__(
+        self, domain: Domain, allowed: Collection[int] = (), *, remember: int = 10_000
+    ) -> None:
+        self.domain = domain
+        self.allowed = frozenset(allowed)
+        self.remember = remember
+        self._told: OrderedDict[int, None] = OrderedDict()
+
+    def refuses(self, chat_type: str, chat_id: int) -> bool:
+        return chat_type != ChatType.PRIVATE and chat_id not in self.allowed
+
+    async def refuse(self, bot: Bot, chat_id: int, chat_type: str) -> None:
+        if chat_id in self._told:
+            return
+        self._told[chat_id] = None
+        while len(self._told) > self.remember:
+            self._told.popitem(last=False)
+        try:
+            me = await bot.me()
+            link = f"https://t.me/{me.username}"
+            text = self.domain.render(say("utter_private_only", link=link), CHANNEL).text
+            await bot.send_message(chat_id=chat_id, text=text)
+        except Exception as e:  # a channel we cannot post in, a group that muted us
+            log.info("could not answer %s chat %s: %s", chat_type, chat_id, e)
+        try:
+            await bot.leave_chat(chat_id=chat_id)
+            log.info("left %s chat %s: the assistant serves private chats only", chat_type,
+                     chat_id)  # fmt: skip
+        except Exception as e:
+            log.warning("could not leave %s chat %s: %s", chat_type, chat_id, e)
+
+    def router(self) -> Router:
+        router = Router(name="private-only")
+        joined = ("member", "administrator", "restricted", "creator")
+
+        @router.message(F.func(lambda m: self.refuses(m.chat.type, m.chat.id)))
+        @router.channel_post(F.func(lambda m: self.refuses(m.chat.type, m.chat.id)))
+        async def on_group_message(message: Message, bot: Bot) -> None:
+            await self.refuse(bot, message.chat.id, message.chat.type)
+
+        @router.callback_query(
+            F.func(lambda q: q.message is not None and self.refuses(q.message.chat.type,
+                                                                    q.message.chat.id))
+        )  # fmt: skip
+        async def on_group_button(query: CallbackQuery, bot: Bot) -> None:
+            assert query.message is not None
+            with contextlib.suppress(Exception):
+                await query.answer()
+            await self.refuse(bot, query.message.chat.id, query.message.chat.type)
+
+        @router.my_chat_member(F.func(lambda u: self.refuses(u.chat.type, u.chat.id)))
+        async def on_added(update: ChatMemberUpdated, bot: Bot) -> None:
+            if update.new_chat_member.status in joined:
+                await self.refuse(bot, update.chat.id, update.chat.type)
+
+        return router
+
+
+def engine_router(engine: Engine) -> Router:
+    """Every private message and button press goes to the engine. The handlers let
+    :class:`StorageUnavailable` through (aiogram re-raises what no error handler takes), so
+    the update stays unconfirmed and comes again."""
+    router = Router(name="engine")
+    private = F.chat.type == ChatType.PRIVATE
+
+    @router.message(private)
     async def on_message(message: Message, event_update: Update) -> None:
         await engine.handle(event_from_message(message, event_update.update_id))
 
-    @router.callback_query()
+    @router.callback_query(F.func(lambda q: q.message is None or q.message.chat.type == "private"))
     async def on_callback(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
         # The engine first: a message typed right after the tap must not overtake it.
         event = event_from_callback(query, event_update.update_id)
@@ -155,14 +301,25 @@ def build_dispatcher(app: App) -> Dispatcher:
             await query.answer()
         await _mark_chosen(query, bot)
 
-    @router.my_chat_member()
+    @router.my_chat_member(private)
     async def on_member(update: ChatMemberUpdated) -> None:
         if update.new_chat_member.status in ("kicked", "left"):
             async with engine.db.write() as conn:
                 await people.mark_blocked(conn, CHANNEL, str(update.chat.id))
 
+    return router
+
+
+def build_dispatcher(
+    app: App, guard: PrivateOnly | None = None, routers: Sequence[Router] = ()
+) -> Dispatcher:
+    """The private-only guard first, then ``routers`` (a staff group's, say: the guard lets
+    its allowed groups through), then the engine (private chats)."""
     dp = Dispatcher()
-    dp.include_router(router)
+    dp.include_router((guard or PrivateOnly(app.engine.domain)).router())
+    for router in routers:
+        dp.include_router(router)
+    dp.include_router(engine_router(app.engine))
     return dp
 
 
@@ -187,114 +344,222 @@ async def _mark_chosen(query: CallbackQuery, bot: Bot) -> None:
         )
 
 
-async def set_commands(bot: Bot, domain: Domain) -> None:
+async def set_commands(bot: Bot, domain: Domain) -> bool:
     commands = [
         BotCommand(command=c, description=str(domain.variation(f"utter_cmd_{c}", CHANNEL)["text"]))
         for c in COMMANDS
     ]
-    await bot.set_my_commands(commands)
+    return await bot.set_my_commands(commands)
+
+
+# -- running ----------------------------------------------------------------------------
+T = TypeVar("T")
+
+#: Errors that mean "Telegram cannot be reached right now" (not a refusal).
+UNREACHABLE = (TelegramNetworkError, TelegramServerError, ClientDecodeError, ClientError,
+               TimeoutError, OSError)  # fmt: skip
 
 
 class TelegramRuntime:
-    """Bot + dispatcher + outbox sender, run by polling or by webhook."""
+    """Bot + dispatcher + outbox sender + jobs, run by polling or by webhook."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(
+        self, app: App, *, staff_groups: Collection[int] = (), routers: Sequence[Router] = ()
+    ) -> None:
+        """``staff_groups``: group ids the bot stays in and serves with ``routers`` (e.g. the
+        counselors' group); every other group or channel is answered once and left."""
         settings = app.settings
         self.app = app
-        self.bot = make_bot(settings.telegram_token, settings.telegram_api_base)
-        self.dp = build_dispatcher(app)
+        lease = settings.outbox_lease_seconds
+        self.bot = make_bot(
+            settings.telegram_token, settings.telegram_api_base, timeout=request_timeout(lease)
+        )
+        self.guard = PrivateOnly(app.engine.domain, staff_groups)
+        self.dp = build_dispatcher(app, self.guard, routers)
         self.sender = OutboxSender(
-            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain),
+            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8),
             app.engine.clock, per_second=settings.telegram_per_second,
             chat_interval=settings.telegram_chat_interval,
             chat_burst=settings.telegram_chat_burst,
-            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            lease=timedelta(seconds=lease),
             ttl=timedelta(hours=settings.outbox_message_ttl_hours),
         )  # fmt: skip
         app.engine.on_queued = self.sender.wake
+        self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
         self.jobs = build_scheduler(app)
-        self.stop = asyncio.Event()
+        self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
+        self.stop = asyncio.Event()  # set by SIGTERM/SIGINT
+        self._sender_stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
 
-    async def _start_sender(self) -> None:
-        await set_commands(self.bot, self.app.engine.domain)
-        self._sender_task = asyncio.create_task(self.sender.run(self.stop), name="outbox-sender")
+    # -- the pieces -------------------------------------------------------------------
+    async def _get_updates(self, offset: int | None, wait: float) -> list[Update]:
+        method = GetUpdates(offset=offset, timeout=int(wait), allowed_updates=ALLOWED_UPDATES)
+        return await self.bot(method, request_timeout=math.ceil(self.bot.session.timeout + wait))
+
+    async def _feed(self, update: Update) -> None:
+        await self.dp.feed_update(self.bot, update)
+
+    async def _retry(self, what: str, call: Callable[[], Awaitable[T]]) -> T | None:
+        """``call`` until Telegram answers; None when stopped meanwhile. A refused token is
+        a configuration error."""
+        attempt = 0
+        while True:
+            try:
+                result = await call()
+            except TelegramUnauthorizedError:
+                raise SettingsError(
+                    "TELEGRAM_BOT_TOKEN was refused by Telegram (401 Unauthorized)"
+                ) from None
+            except TelegramRetryAfter as e:
+                delay: float = e.retry_after
+                problem = f"rate limited for {e.retry_after} s"
+            except UNREACHABLE as e:
+                base, cap = self.startup_backoff
+                delay = backoff(attempt, base=base, cap=cap, rng=self.poller.rng)
+                problem = str(e) or type(e).__name__
+            else:
+                if attempt:
+                    log.info("Telegram answered %s", what)
+                return result
+            attempt += 1
+            log.warning("Telegram is not reachable (%s: %s); trying again in %.0f s", what,
+                        problem, delay)  # fmt: skip
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), delay)
+            if self.stop.is_set():
+                log.info("stopped while waiting for Telegram")
+                return None
+
+    async def _prepare(self) -> bool:
+        """getMe and setMyCommands, retried; False when stopped meanwhile."""
+        me = await self._retry("getMe", self.bot.get_me)
+        if me is None:
+            return False
+        log.info("Telegram bot @%s", me.username)
+        domain = self.app.engine.domain
+        try:
+            await self._retry("setMyCommands", lambda: set_commands(self.bot, domain))
+        except TelegramAPIError as e:  # a refused command list is not worth stopping for
+            log.error("setMyCommands refused: %s", e)
+        return not self.stop.is_set()
+
+    def _start_background(self) -> None:
+        self._sender_task = asyncio.create_task(
+            self.sender.run(self._sender_stop), name="outbox-sender"
+        )
         self.jobs.start()
 
-    async def _stop_sender(self) -> None:
+    async def _stop_background(self) -> None:
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
-        self.stop.set()
-        if self._sender_task:
+        self._sender_stop.set()
+        task = self._sender_task
+        if task is not None:
             self.sender.wake()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._sender_task, 10)
+            _, late = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE)
+            if late:
+                log.warning("outbox sender did not finish in %.0f s; its claims expire by "
+                            "themselves", SHUTDOWN_GRACE)  # fmt: skip
+                task.cancel()
+                await asyncio.wait({task})
 
+    def _handle_signals(self) -> Callable[[], None]:
+        loop = asyncio.get_running_loop()
+
+        def on_signal(sig: signal.Signals) -> None:
+            if not self.stop.is_set():
+                log.info("%s: stopping after the work in hand", sig.name)
+            self.stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+
+        def remove() -> None:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+        return remove
+
+    # -- polling ----------------------------------------------------------------------
     async def run_polling(self) -> None:
-        me = await self.bot.get_me()
-        log.info("polling as @%s", me.username)
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self._start_sender()
+        remove_handlers = self._handle_signals()
         try:
-            await self.dp.start_polling(
-                self.bot,
-                allowed_updates=ALLOWED_UPDATES,
-                handle_signals=True,
-                close_bot_session=False,
-            )
+            if not await self._prepare():
+                return
+            if await self._retry("deleteWebhook", self.bot.delete_webhook) is None:
+                return
+            self._start_background()
+            log.info("polling for updates")
+            await self.poller.run(self.stop)
         finally:
-            await self._stop_sender()
+            await self._stop_background()
             await self.bot.session.close()
+            remove_handlers()
+            log.info("stopped")
+
+    # -- webhook ----------------------------------------------------------------------
+    async def on_webhook(self, request: web.Request) -> web.Response:
+        """One update, handled before answering: 200 once stored, 503 while the database
+        is unavailable (Telegram delivers it again), 401 without the right secret."""
+        secret = self.app.settings.webhook_secret.encode()
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            return web.Response(status=401)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except ValueError as e:  # not JSON, or not an Update (pydantic errors are ValueErrors)
+            log.warning("webhook: not an update: %s", str(e)[:200])
+            return web.Response(status=400)
+        try:
+            await self._feed(update)
+        except StorageUnavailable as e:
+            log.warning("database unavailable (%s); update %d answered 503, Telegram will "
+                        "deliver it again", str(e)[:200], update.update_id)  # fmt: skip
+            return web.Response(status=503, headers={"Retry-After": "5"})
+        except Exception:
+            log.exception("update %d failed", update.update_id)
+            return web.Response(status=500)
+        return web.Response(status=200)
 
     def webhook_app(self) -> web.Application:
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-
-        settings = self.app.settings
         web_app = web.Application()
-        SimpleRequestHandler(
-            dispatcher=self.dp, bot=self.bot, secret_token=settings.webhook_secret
-        ).register(web_app, path=settings.webhook_path)
-        setup_application(web_app, self.dp, bot=self.bot)
-
-        async def on_startup(_: web.Application) -> None:
-            await self._start_sender()
-
-        async def on_shutdown(_: web.Application) -> None:
-            await self._stop_sender()
-
-        web_app.on_startup.append(on_startup)
-        web_app.on_shutdown.append(on_shutdown)
+        web_app.router.add_post(self.app.settings.webhook_path, self.on_webhook)
         return web_app
 
     async def run_webhook(self) -> None:
         settings = self.app.settings
-        runner = web.AppRunner(self.webhook_app())
-        await runner.setup()
-        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-        await site.start()
-        # Only now that the port is open: tell Telegram where to deliver.
-        await self.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        log.info(
-            "webhook on %s:%d%s",
-            settings.webhook_host,
-            settings.webhook_port,
-            settings.webhook_path,
-        )
+        remove_handlers = self._handle_signals()
+        runner = web.AppRunner(self.webhook_app(), shutdown_timeout=SHUTDOWN_GRACE)
         try:
-            await _wait_for_signal()
+            if not await self._prepare():
+                return
+            await runner.setup()
+            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+            await site.start()
+            self._start_background()
+            # Only now that the port is open: tell Telegram where to deliver.
+            hook = await self._retry("setWebhook", lambda: self._set_webhook())
+            if hook is None:
+                return
+            log.info("webhook on %s:%d%s", settings.webhook_host, settings.webhook_port,
+                     settings.webhook_path)  # fmt: skip
+            await self.stop.wait()
         finally:
+            # Stop accepting, let the requests in flight finish (up to SHUTDOWN_GRACE).
             await runner.cleanup()
+            await self._stop_background()
+            await self.bot.session.close()
+            remove_handlers()
+            log.info("stopped")
 
-
-async def _wait_for_signal() -> None:
-    import signal
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    async def _set_webhook(self) -> bool:
+        settings = self.app.settings
+        try:
+            return await self.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        except TelegramBadRequest as e:
+            raise SettingsError(f"WEBHOOK_URL was refused by Telegram: {e.message}") from None

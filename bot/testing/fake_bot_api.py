@@ -3,7 +3,9 @@
 :class:`FakeBotAPI` is a small aiohttp.web application bound to ``127.0.0.1`` that speaks enough
 of the Bot API for aiogram (or the real bot process, via ``TELEGRAM_API_BASE``) to make real HTTP
 round trips against it. It records every authorised request, serves queued updates through
-``getUpdates`` long polling and can be told to fail the next call of a method.
+``getUpdates`` long polling and can be told to fail the next call of a method, or to misbehave
+for a number of calls or a time window (:meth:`FakeBotAPI.inject`: errors, 5xx with an HTML
+body, artificial latency, hanging requests, dropped connections).
 
 Usage::
 
@@ -23,8 +25,10 @@ answer "file is too big", as Telegram does for bots.
 
 The module also provides update builders (:func:`text_update`, :func:`callback_update`,
 :func:`sticker_update`, :func:`voice_update`, :func:`location_update`, :func:`photo_update`,
-:func:`document_update`, :func:`album_updates`) returning plain dicts in Bot API ``Update``
-JSON shape without ``update_id``, so that :meth:`FakeBotAPI.push_update` assigns one.
+:func:`document_update`, :func:`album_updates`, :func:`group_text_update`,
+:func:`channel_post_update`, :func:`bot_added_update`) returning plain dicts in Bot API
+``Update`` JSON shape without ``update_id``, so that :meth:`FakeBotAPI.push_update` assigns
+one.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Literal
 
@@ -49,9 +53,13 @@ __all__ = [
     "ApiCall",
     "FakeBotAPI",
     "FakeFile",
+    "Fault",
     "album_updates",
+    "bot_added_update",
     "callback_update",
+    "channel_post_update",
     "document_update",
+    "group_text_update",
     "location_update",
     "photo_update",
     "sticker_update",
@@ -131,15 +139,55 @@ class _ApiError(Exception):
 
 _Handler = Callable[[JsonDict], Awaitable[Any]]
 
+FaultKind = Literal["error", "html", "delay", "hang", "drop"]
+
+
+@dataclass
+class Fault:
+    """A way for matching calls to misbehave (see :meth:`FakeBotAPI.inject`).
+
+    - ``error``: answer ``{"ok": false}`` with ``error_code`` (500, 502, 400...)
+    - ``html``: answer ``error_code`` with an HTML body, as a proxy in front of the API does
+    - ``delay``: wait ``seconds`` (real time), then handle the call normally
+    - ``hang``: wait until :meth:`FakeBotAPI.release` or the server stops, then answer 504
+      without handling the call (a client times out first)
+    - ``drop``: close the connection without an answer
+    """
+
+    method: str
+    kind: FaultKind
+    error_code: int = 500
+    description: str = "Internal Server Error"
+    retry_after: int | None = None
+    seconds: float = 0.0
+    times: int | None = None  # calls it still applies to; None: no limit
+    until: float | None = None  # on the server's clock; None: no end
+    when: Callable[[ApiCall], bool] | None = None
+    hits: int = field(default=0, init=False)
+
+    def applies(self, call: ApiCall, now: float) -> bool:
+        if self.method not in ("*", call.method.lower()):
+            return False
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if self.until is not None and now >= self.until:
+            return False
+        return self.when is None or self.when(call)
+
 
 class FakeBotAPI:
     """A Bot API server on 127.0.0.1 that records every request."""
 
     def __init__(
-        self, token: str = DEFAULT_TOKEN, bot_username: str = DEFAULT_BOT_USERNAME
+        self,
+        token: str = DEFAULT_TOKEN,
+        bot_username: str = DEFAULT_BOT_USERNAME,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
+        self.clock = clock  # the time ``Fault.until`` is measured on
         bot_id_part = token.split(":", 1)[0]
         self.bot_id = int(bot_id_part) if bot_id_part.isdigit() else 1
         self.calls: list[ApiCall] = []
@@ -155,9 +203,14 @@ class FakeBotAPI:
         self._call_event = asyncio.Event()
 
         self._failures: dict[str, list[_ApiError]] = {}
+        self._faults: list[Fault] = []
+        self._released = asyncio.Event()
+        self.delivered_updates: list[int] = []  # update ids returned by getUpdates, in order
+        self.left_chats: list[int] = []
         self._next_message_id = 0
         self._messages: dict[tuple[int, int], JsonDict] = {}
         self._sent_texts: dict[int, list[str]] = {}
+        self._delivered: dict[int, list[str]] = {}
         self.files: dict[str, FakeFile] = {}
         self._files_by_path: dict[str, FakeFile] = {}
 
@@ -171,6 +224,7 @@ class FakeBotAPI:
             "getWebhookInfo": self._get_webhook_info,
             "getMyCommands": self._get_my_commands,
             "getChatMenuButton": self._get_chat_menu_button,
+            "leaveChat": self._leave_chat,
         }
         for name in _METHODS_RETURNING_TRUE:
             handlers[name] = self._return_true
@@ -208,6 +262,7 @@ class FakeBotAPI:
             return
         self._stopping = True
         self._update_event.set()
+        self._released.set()
         self._stopped.set()
         self._runner = None
         await runner.cleanup()
@@ -259,6 +314,11 @@ class FakeBotAPI:
         """Texts sent (``sendMessage``) or edited in (``editMessageText``) for ``chat_id``."""
         return list(self._sent_texts.get(chat_id, []))
 
+    def messages_to(self, chat_id: int) -> list[str]:
+        """Texts of the messages delivered to ``chat_id`` (``sendMessage`` answered ok; no
+        edits, no failed calls), in order: what the person sees arrive."""
+        return list(self._delivered.get(chat_id, []))
+
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue ``update`` for ``getUpdates``; assigns an increasing ``update_id`` if missing."""
         queued = copy.deepcopy(update)
@@ -291,6 +351,39 @@ class FakeBotAPI:
         """
         error = _ApiError(error_code, description, retry_after)
         self._failures.setdefault(method.lower(), []).append(error)
+
+    def inject(
+        self,
+        method: str,
+        kind: FaultKind = "error",
+        *,
+        error_code: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+        seconds: float = 0.0,
+        times: int | None = None,
+        until: float | None = None,
+        when: Callable[[ApiCall], bool] | None = None,
+    ) -> Fault:
+        """Make calls of ``method`` (``"*"``: any) misbehave, for ``times`` calls, until the
+        server's clock reaches ``until``, and only those ``when`` accepts; the first fault
+        that applies wins. E.g. five minutes of 502 for one chat::
+
+            api.inject("sendMessage", "error", error_code=502, description="Bad Gateway",
+                       until=api.clock() + 300, when=lambda c: c.params["chat_id"] == 42)
+        """
+        fault = Fault(method.lower(), kind, error_code, description, retry_after, seconds,
+                      times, until, when)  # fmt: skip
+        self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def release(self) -> None:
+        """Let every hanging request go (it answers 504); later ones hang again."""
+        self._released.set()
+        self._released = asyncio.Event()
 
     def add_file(
         self,
@@ -355,6 +448,24 @@ class FakeBotAPI:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._call_event.wait(), remaining)
 
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented test API
+    ) -> bool:
+        """Wait until ``condition()`` holds, checking after every recorded call; returns
+        whether it held before the deadline."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._call_event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._call_event.wait(), min(remaining, 0.5))
+        return True
+
     def _timeout_message(
         self,
         method: str,
@@ -402,6 +513,14 @@ class FakeBotAPI:
         failures = self._failures.get(raw_method.lower())
         if failures:
             return _error_response(failures.pop(0))
+        now = self.clock()
+        fault = next((f for f in self._faults if f.applies(self.calls[-1], now)), None)
+        if fault is not None:
+            fault.hits += 1
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.seconds)
+            else:
+                return await self._misbehave(request, fault)
         if known is None:
             return _error_response(_ApiError(404, "Not Found: method not found"))
         try:
@@ -410,9 +529,29 @@ class FakeBotAPI:
             return _error_response(error)
         return web.json_response({"ok": True, "result": result})
 
+    async def _misbehave(self, request: web.Request, fault: Fault) -> web.Response:
+        if fault.kind == "hang":
+            released = self._released
+            await released.wait()
+            return _error_response(_ApiError(504, "Gateway Timeout"))
+        if fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # aiohttp ends the handler without writing
+        if fault.kind == "html":
+            return web.Response(
+                status=fault.error_code, content_type="text/html",
+                text=f"<html><body><h1>{fault.error_code} {fault.description}</h1></body></html>",
+            )  # fmt: skip
+        return _error_response(_ApiError(fault.error_code, fault.description, fault.retry_after))
+
     # ------------------------------------------------------------------ methods
 
     async def _return_true(self, params: JsonDict) -> bool:
+        return True
+
+    async def _leave_chat(self, params: JsonDict) -> bool:
+        self.left_chats.append(_chat_id(params))
         return True
 
     async def _get_me(self, params: JsonDict) -> JsonDict:
@@ -486,7 +625,9 @@ class FakeBotAPI:
             self._update_event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_event.wait(), timeout)
-        return copy.deepcopy(self._pending_updates[:limit])
+        batch = copy.deepcopy(self._pending_updates[:limit])
+        self.delivered_updates.extend(u["update_id"] for u in batch)
+        return batch
 
     async def _send_message(self, params: JsonDict) -> JsonDict:
         chat_id = _chat_id(params)
@@ -497,6 +638,7 @@ class FakeBotAPI:
         message = self._message(chat_id, self._next_message_id, text, params.get("reply_markup"))
         self._messages[(chat_id, self._next_message_id)] = message
         self._sent_texts.setdefault(chat_id, []).append(text)
+        self._delivered.setdefault(chat_id, []).append(text)
         return copy.deepcopy(message)
 
     async def _edit_message_text(self, params: JsonDict) -> JsonDict | bool:
@@ -797,6 +939,75 @@ def photo_update(
     if media_group_id is not None:
         message["media_group_id"] = media_group_id
     return {"message": message}
+
+
+def _group_chat(chat_id: int, kind: str) -> JsonDict:
+    if kind == "private":
+        return {"id": chat_id, "type": "private", "first_name": "Budi"}
+    return {"id": chat_id, "type": kind, "title": "Grup Test"}
+
+
+def group_text_update(
+    chat_id: int,
+    user_id: int,
+    text: str,
+    *,
+    kind: Literal["group", "supergroup"] = "group",
+    first_name: str = "Budi",
+    message_id: int | None = None,
+) -> dict[str, Any]:
+    """A text message of ``user_id`` in the group or supergroup ``chat_id`` (negative)."""
+    message: JsonDict = {
+        "message_id": next(_incoming_message_ids) if message_id is None else message_id,
+        "date": int(time.time()),
+        "chat": _group_chat(chat_id, kind),
+        "from": _user(user_id, first_name),
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+    return {"message": message}
+
+
+def channel_post_update(
+    chat_id: int, text: str, *, message_id: int | None = None
+) -> dict[str, Any]:
+    """A post in the channel ``chat_id`` (negative; channel posts have no ``from``)."""
+    return {
+        "channel_post": {
+            "message_id": next(_incoming_message_ids) if message_id is None else message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "channel", "title": "Kanal Test"},
+            "sender_chat": {"id": chat_id, "type": "channel", "title": "Kanal Test"},
+            "text": text,
+        }
+    }
+
+
+def bot_added_update(
+    chat_id: int,
+    by_user: int,
+    *,
+    kind: Literal["private", "group", "supergroup", "channel"] = "group",
+    status: Literal["member", "left", "kicked"] = "member",
+) -> dict[str, Any]:
+    """``my_chat_member``: the bot's membership in ``chat_id`` changed (added by ``by_user``).
+    (Telegram adds bots to channels as administrators; the administrator's rights fields
+    change between Bot API versions, so the builder stays with plain membership.)"""
+    bot = dict(_DEFAULT_BOT_FROM)
+    new: JsonDict = {"status": status, "user": bot}
+    if status == "kicked":
+        new["until_date"] = 0
+    return {
+        "my_chat_member": {
+            "chat": _group_chat(chat_id, kind),
+            "from": _user(by_user, "Budi"),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": bot},
+            "new_chat_member": new,
+        }
+    }
 
 
 def document_update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiogram.types import Update
@@ -20,7 +20,10 @@ from bot.testing.db import stored_state
 from bot.testing.fake_bot_api import (
     ApiCall,
     FakeBotAPI,
+    bot_added_update,
     callback_update,
+    channel_post_update,
+    group_text_update,
     location_update,
     photo_update,
     sticker_update,
@@ -245,3 +248,148 @@ async def test_profile_photo_keeps_the_largest_file_id(
 async def test_odd_texts_get_a_reply(chat: Chat, text: str) -> None:
     calls = sent(await chat.text(text))
     assert calls, text
+
+
+# -- private chats only -------------------------------------------------------------------
+GROUP, MEMBER_1, MEMBER_2 = -4001, 6001, 6002
+
+
+async def stored_rows(rt: TelegramRuntime) -> dict[str, int]:
+    """Rows in every table (but the app's own secrets), by table."""
+    from sqlalchemy import func
+
+    from bot.storage.models import Base
+
+    out = {}
+    async with rt.app.db.read() as conn:
+        for name, tbl in Base.metadata.tables.items():
+            if name != "app_secrets":
+                out[name] = int(await conn.scalar(select(func.count()).select_from(tbl)) or 0)
+    return out
+
+
+async def nothing_stored(rt: TelegramRuntime) -> None:
+    rows = await stored_rows(rt)
+    assert rows and not any(rows.values()), rows
+
+
+@pytest.mark.parametrize("kind", ["group", "supergroup"])
+async def test_a_group_is_answered_once_and_left_with_nothing_stored(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime, kind: Literal["group", "supergroup"]
+) -> None:
+    group = GROUP if kind == "group" else -1_000_000_4001
+    # Member 1 starts and agrees; member 2 asks for "their" data.
+    await chat.feed(group_text_update(group, MEMBER_1, "/start", kind=kind))
+    await chat.feed(group_text_update(group, MEMBER_1, "setuju", kind=kind))
+    await chat.feed(group_text_update(group, MEMBER_2, "/data", kind=kind))
+    await chat.feed(group_text_update(group, MEMBER_2, "hapus", kind=kind))
+    await nothing_stored(runtime)
+    (reply,) = api.calls_of("sendMessage")  # once, straight to the Bot API
+    assert reply.params["chat_id"] == group
+    assert "chat pribadi" in reply.params["text"]
+    assert f"https://t.me/{api.bot_username}" in reply.params["text"]
+    assert group in api.left_chats
+    # Member 1 in private is a conversation of their own, unaffected.
+    await chat.feed(text_update(MEMBER_1, "/start"))
+    assert len(api.messages_to(MEMBER_1)) == 2
+    assert (await stored_rows(runtime))["persons"] == 1
+
+
+async def test_a_channel_post_and_being_added_store_nothing(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime
+) -> None:
+    await chat.feed(bot_added_update(-1_000_000_5001, MEMBER_1, kind="channel"))
+    await chat.feed(channel_post_update(-1_000_000_5001, "Info lowongan hari ini"))
+    await chat.feed(bot_added_update(GROUP, MEMBER_1))
+    await chat.feed(bot_added_update(GROUP, MEMBER_1, status="left"))  # our own leaving
+    await nothing_stored(runtime)
+    assert [c.params["chat_id"] for c in api.calls_of("sendMessage")] == [
+        -1_000_000_5001, GROUP,
+    ]  # fmt: skip
+    assert api.left_chats == [-1_000_000_5001, GROUP]
+
+
+async def test_a_staff_group_is_served_by_its_own_router(
+    api: FakeBotAPI, runtime: TelegramRuntime
+) -> None:
+    from aiogram import Router
+    from aiogram.types import Message
+
+    from bot.channels.telegram import PrivateOnly, build_dispatcher
+
+    seen: list[str] = []
+    staff = Router(name="staff")
+
+    @staff.message()
+    async def on_staff(message: Message) -> None:
+        seen.append(message.text or "")
+
+    guard = PrivateOnly(runtime.app.engine.domain, allowed={GROUP})
+    dp = build_dispatcher(runtime.app, guard, routers=[staff])
+    for update_id, update in enumerate([group_text_update(GROUP, MEMBER_1, "halo"),
+                                        group_text_update(-4002, MEMBER_1, "halo")]):  # fmt: skip
+        await dp.feed_update(runtime.bot, Update.model_validate({**update, "update_id": update_id}))
+    assert seen == ["halo"]  # the staff group's, not the other group's
+    await nothing_stored(runtime)
+    assert api.left_chats == [-4002]
+
+
+# -- delivery errors ----------------------------------------------------------------------
+async def test_a_message_telegram_refuses_is_dropped_alone(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime
+) -> None:
+    api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+    await chat.text("/start")
+    assert len(api.messages_to(CHAT)) == 1  # the second message went; the chat did not stall
+    async with runtime.app.db.read() as conn:
+        rows = (await conn.execute(select(table(OutboxMessage).c.status,
+                                          table(OutboxMessage).c.last_error))).all()  # fmt: skip
+    assert sorted(r.status for r in rows) == ["dropped", "sent"]
+    assert runtime.sender.stats.dropped == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"), [("error", 500), ("error", 502), ("html", 502), ("drop", 0)]
+)
+async def test_server_and_network_errors_are_retried_in_order(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime, clock: FrozenClock,
+    kind: Literal["error", "html", "drop"], code: int,
+) -> None:  # fmt: skip
+    api.inject("sendMessage", kind, error_code=code or 500, description="Bad Gateway", times=2)
+    await chat.text("/start")
+    assert api.messages_to(CHAT) == []  # the chat waits behind its first message
+    for _ in range(10):
+        clock.advance(seconds=30)
+        await runtime.sender.drain()
+    texts = api.messages_to(CHAT)
+    assert len(texts) == 2 and "Pendamping JKP" in texts[0] and "UU 27/2022" in texts[1]
+    assert runtime.sender.stats.retried == 2 and runtime.sender.stats.dropped == 0
+
+
+@pytest.mark.parametrize(
+    "description", ["Bad Request: chat not found", "Forbidden: user is deactivated"]
+)
+async def test_a_chat_that_is_gone_stops_its_queue(
+    chat: Chat, api: FakeBotAPI, runtime: TelegramRuntime, description: str
+) -> None:
+    api.fail_next("sendMessage", 403 if "Forbidden" in description else 400, description)
+    await chat.text("/start")
+    async with runtime.app.db.read() as conn:
+        statuses = list(await conn.scalars(select(table(OutboxMessage).c.status)))
+        blocked = (await conn.execute(select(table(Identity).c.blocked))).scalar_one()
+    assert statuses == ["dropped", "dropped"] and blocked is True
+
+
+async def test_a_hung_request_cannot_outlive_the_lease(
+    runtime: TelegramRuntime, api: FakeBotAPI
+) -> None:
+    from bot.channels.telegram import TelegramDelivery
+    from bot.core.types import say
+
+    assert runtime.bot.session.timeout <= runtime.app.settings.outbox_lease_seconds / 2
+    api.inject("sendMessage", "hang", times=1)
+    deliver = TelegramDelivery(runtime.bot, runtime.app.engine.domain, deadline=0.3)
+    with pytest.raises(TimeoutError):  # transient: the sender backs off and tries again
+        await deliver(str(CHAT), say("utter_error"))
+    await deliver(str(CHAT), say("utter_error"))
+    assert len(api.messages_to(CHAT)) == 1

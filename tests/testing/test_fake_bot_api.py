@@ -14,9 +14,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.filters import CommandStart
@@ -33,8 +36,11 @@ from bot.testing.fake_bot_api import (
     ApiCall,
     FakeBotAPI,
     album_updates,
+    bot_added_update,
     callback_update,
+    channel_post_update,
     document_update,
+    group_text_update,
     location_update,
     photo_update,
     sticker_update,
@@ -253,6 +259,70 @@ async def test_fail_next_403_raises_forbidden(api: FakeBotAPI, bot: Bot) -> None
     assert "blocked by the user" in excinfo.value.message
     # Other methods are unaffected.
     assert (await bot.get_me()).username == "jkp_test_bot"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_injected_faults_for_some_calls_or_a_time_window() -> None:
+    clock = Clock()
+    async with FakeBotAPI(clock=clock) as api:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url), timeout=0.5)
+        bot = Bot(api.token, session=session)
+        try:
+            api.inject("sendMessage", "error", error_code=502, description="Bad Gateway",
+                       until=clock() + 600, when=lambda c: c.params["chat_id"] == 1)  # fmt: skip
+            api.inject("sendMessage", "html", error_code=502, times=1)
+            api.inject("sendMessage", "drop", times=1)
+            api.inject("sendMessage", "hang", times=1)
+            with pytest.raises(TelegramServerError):
+                await bot.send_message(1, "a")
+            with pytest.raises(ClientDecodeError):  # an HTML page from a proxy
+                await bot.send_message(2, "b")
+            with pytest.raises(TelegramNetworkError, match="Disconnected"):
+                await bot.send_message(2, "c")
+            with pytest.raises(TelegramNetworkError, match="timeout"):
+                await bot.send_message(2, "d")
+            assert (await bot.send_message(2, "e")).text == "e"  # those were used up
+            with pytest.raises(TelegramServerError):
+                await bot.send_message(1, "f")  # still inside the window
+            clock.now += 600
+            assert (await bot.send_message(1, "g")).text == "g"
+            assert api.messages_to(1) == ["g"] and api.messages_to(2) == ["e"]
+            assert [c.params["text"] for c in api.calls_of("sendMessage")] == list("abcdefg")
+
+            api.inject("getMe", "delay", seconds=0.2, times=1)
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            await bot.get_me()
+            assert loop.time() - began >= 0.2
+        finally:
+            await bot.session.close()
+
+
+async def test_leave_chat_and_group_updates(api: FakeBotAPI, bot: Bot) -> None:
+    assert await bot.leave_chat(-100123)
+    assert api.left_chats == [-100123]
+    group = validate(group_text_update(-5, 7, "/start", kind="supergroup")).message
+    assert group is not None and group.chat.type == "supergroup" and group.from_user is not None
+    assert group.from_user.id == 7 and group.entities is not None
+    post = validate(channel_post_update(-1009, "halo")).channel_post
+    assert post is not None and post.chat.type == "channel"
+    added = validate(bot_added_update(-5, 7)).my_chat_member
+    assert added is not None and added.new_chat_member.status == "member"
+    assert added.chat.type == "group"
+
+
+async def test_delivered_updates_are_recorded(api: FakeBotAPI, bot: Bot) -> None:
+    first = api.push_update(text_update(CHAT_ID, "satu"))
+    await bot.get_updates(timeout=0)
+    await bot.get_updates(timeout=0)  # not confirmed: delivered again
+    assert api.delivered_updates == [first, first]
 
 
 @pytest.mark.asyncio

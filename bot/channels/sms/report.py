@@ -60,6 +60,7 @@ def sample_values() -> dict[str, str]:
         "explanation": _longest([g.explanation for g in data.groups.values()]),
         "groups": ", ".join(groups[:3]),
         "item": _longest([i.text for i in data.items]),
+        "link": "https://t.me/pendamping_jkp_bot",
         "maximum": "100",
         "minimum": "12",
         "monthly": format_rupiah(3_000_000),
