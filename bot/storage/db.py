@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,16 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+READ_ONLY = "jkp_read_only"  # execution option: this SQLite transaction only reads
 
 
 def normalise_url(url: str) -> str:
@@ -50,9 +58,26 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (see read_only) takes a snapshot and never the write lock.
+        reader = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
+
+
+@asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction, for searches and reports: on SQLite a deferred ``BEGIN`` (a
+    WAL snapshot; it never takes or waits for the write lock that every other transaction
+    takes with ``BEGIN IMMEDIATE``), on PostgreSQL ``READ ONLY``. Writing in it fails on
+    PostgreSQL; on SQLite, do not."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(postgresql_readonly=True)
+        else:
+            await conn.execution_options(**{READ_ONLY: True})
+        async with conn.begin():
+            yield conn
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,0 +1,183 @@
+"""The ranking contract, pure: the same on SQLite and PostgreSQL because the databases only
+*select* candidates and this module orders them.
+
+Selection (store.py): the open vacancies matching every typed word (each word by any of its
+alternatives, see terms.py) or the job titles the text names exactly, and every filter
+(place, abroad, disability-friendly, employment type, job group, featured); of those, the
+CANDIDATES newest by catalogue order (id). Both databases return the same set.
+
+Search score, 0-1, higher first, then the newer posting, then the higher id:
+
+    0.50 x text      mean over the words of the best alternative's weight (1 as typed,
+                     0.85 a longer word, 0.75 / 0.6 one / two typos), x 0.7 when found in
+                     the company name rather than the title
+  + 0.15 x title     share of the title's words that the search matched (exact titles first)
+  + 0.20 x job       1 when the vacancy's occupation is a job title the text names exactly
+                     ("satpam" finds a "Security Guard" coded 5414); 0.6 for a near title
+                     used because no typed word is in any vacancy
+  + 0.10 x new       0.5 ** (days since posted / 14)
+  + 0.05 x featured
+
+Recommendation score, 0-1:
+
+    0.50 x interest  1 for a desired job (same ISCO unit group); 0.7 for the group of a
+                     desired job; the assessment's match percent / 100 for its top groups
+  + 0.30 x place     1 same regency/city (or the registered country abroad), 0.6 same
+                     province
+  + 0.10 x new       as above
+  + 0.05 x disability-friendly, when the person said they have a disability
+  + 0.05 x featured
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import cache
+
+from bot.knowledge.catalog import catalog
+from bot.vacancies.model import Profile, Reason, Recommendation, VacancyHit
+from bot.vacancies.terms import WordAlternatives, words
+
+W_TEXT, W_TITLE, W_JOB, W_NEW, W_FEATURED = 0.50, 0.15, 0.20, 0.10, 0.05
+W_INTEREST, W_PLACE, W_DISABILITY = 0.50, 0.30, 0.05
+COMPANY_FACTOR = 0.7
+HALF_LIFE_DAYS = 14.0
+NEW_DAYS = 7
+NEAR_TITLE_WEIGHT = 0.6
+DESIRED_GROUP_WEIGHT = 0.7
+PROVINCE_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a search looks for, resolved against the vocabulary (store.py builds it)."""
+
+    words: tuple[WordAlternatives, ...] = ()
+    jobs: tuple[tuple[str, float], ...] = ()  # (ISCO unit group, weight)
+
+
+def recency(posted_at: date, today: date) -> float:
+    return float(0.5 ** (max(0, (today - posted_at).days) / HALF_LIFE_DAYS))
+
+
+@cache
+def _words(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
+def search_score(hit: VacancyHit, plan: SearchPlan, today: date) -> float:
+    title, company = _words(hit.title), _words(hit.company)
+    text = coverage = 0.0
+    if plan.words:
+        found_in_title: set[str] = set()
+        total = 0.0
+        for word in plan.words:
+            best = 0.0
+            for term, weight in word.terms:
+                if term in title:
+                    best = max(best, weight)
+                    found_in_title.add(term)
+                elif term in company:
+                    best = max(best, weight * COMPANY_FACTOR)
+            total += best
+        text = total / len(plan.words)
+        coverage = len(found_in_title) / len(title) if title else 0.0
+    job = dict(plan.jobs).get(hit.occupation_code or "", 0.0)
+    score = (
+        W_TEXT * text
+        + W_TITLE * coverage
+        + W_JOB * job
+        + W_NEW * recency(hit.posted_at, today)
+        + W_FEATURED * hit.featured
+    )
+    return round(score, 4)
+
+
+def order_key(hit: VacancyHit) -> tuple[float, int, int]:
+    return (-hit.score, -hit.posted_at.toordinal(), -hit.id)
+
+
+def rank_search(hits: Iterable[VacancyHit], plan: SearchPlan, today: date) -> list[VacancyHit]:
+    scored = [replace(h, score=search_score(h, plan, today)) for h in hits]
+    return sorted(scored, key=order_key)
+
+
+# -- recommendations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interests:
+    """A profile turned into weights: ISCO unit groups and 2-digit job groups."""
+
+    jobs: Mapping[str, str]  # unit group → desired title
+    groups: Mapping[str, float]  # job group → weight (0-1)
+
+
+def interests(profile: Profile) -> Interests:
+    data = catalog()
+    jobs: dict[str, str] = {}
+    groups: dict[str, float] = {}
+    for title in profile.desired_titles:
+        occupation = data.occupation(title)
+        if occupation is None:
+            continue
+        jobs.setdefault(occupation.isco, occupation.title)
+        groups[occupation.group] = max(groups.get(occupation.group, 0.0), DESIRED_GROUP_WEIGHT)
+    for code, percent in profile.groups:
+        groups[code] = max(groups.get(code, 0.0), max(0, min(100, percent)) / 100)
+    return Interests(jobs, groups)
+
+
+def recommendation(
+    hit: VacancyHit, profile: Profile, wanted: Interests, today: date
+) -> Recommendation:
+    reasons: list[Reason] = []
+    code = hit.occupation_code or ""
+    interest = 0.0
+    if code in wanted.jobs:
+        interest = 1.0
+        reasons.append(Reason("desired_job", code, wanted.jobs[code]))
+    elif code[:2] in wanted.groups:
+        interest = wanted.groups[code[:2]]
+        reasons.append(Reason("interest", code[:2], group_name(code[:2])))
+    place = 0.0
+    if profile.country and profile.country != "ID":
+        if hit.country == profile.country:
+            place = 1.0
+            reasons.append(Reason("country", hit.country, hit.place))
+    elif profile.regency_code and hit.regency_code == profile.regency_code:
+        place = 1.0
+        reasons.append(Reason("regency", hit.regency_code, hit.place))
+    elif profile.province_code and hit.province_code == profile.province_code:
+        place = PROVINCE_WEIGHT
+        province = catalog().province(profile.province_code)
+        reasons.append(Reason("province", profile.province_code, province.name if province else ""))
+    friendly = profile.disability and hit.disability_friendly
+    if friendly:
+        reasons.append(Reason("disability_friendly"))
+    if (today - hit.posted_at).days <= NEW_DAYS:
+        reasons.append(Reason("new"))
+    score = (
+        W_INTEREST * interest
+        + W_PLACE * place
+        + W_NEW * recency(hit.posted_at, today)
+        + W_DISABILITY * friendly
+        + W_FEATURED * hit.featured
+    )
+    return Recommendation(replace(hit, score=round(score, 4)), tuple(reasons))
+
+
+def rank_recommendations(
+    hits: Iterable[VacancyHit], profile: Profile, today: date
+) -> list[Recommendation]:
+    wanted = interests(profile)
+    unique = {h.id: h for h in hits}.values()
+    out = [recommendation(h, profile, wanted, today) for h in unique]
+    return sorted(out, key=lambda r: order_key(r.hit))
+
+
+def group_name(code: str) -> str:
+    group = catalog().groups.get(code)
+    return group.name if group else code
