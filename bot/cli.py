@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge."""
+"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, vacancies."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import sys
 
 from bot.settings import Settings, SettingsError
+from bot.vacancies import cli as vacancies_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "rekey", help="re-encrypt stored data with the first DATA_ENCRYPTION_KEY (after rotation)"
     )
+    vacancies_cli.add_parser(sub)
     return parser
 
 
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if args.command == "vacancies":
+            return vacancies_cli.run(args, settings)
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)

@@ -59,6 +59,8 @@ class Settings:
     console_user: str = "console"
     encryption_keys: str = ""  # DATA_ENCRYPTION_KEY; see bot/storage/crypto.py
     log_level: str = "INFO"
+    vacancy_feed_url: str = ""  # VACANCY_FEED_URL: CSV or JSON Lines, fetched on a schedule
+    vacancy_feed_minutes: int = 60  # VACANCY_FEED_INTERVAL_MINUTES
     rules: RuleSettings = field(default_factory=RuleSettings)
 
     @property
@@ -100,6 +102,10 @@ class Settings:
             console_user=env.get("CONSOLE_USER", "").strip() or defaults.console_user,
             encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
+            vacancy_feed_url=env.get("VACANCY_FEED_URL", "").strip(),
+            vacancy_feed_minutes=_int(
+                env, "VACANCY_FEED_INTERVAL_MINUTES", defaults.vacancy_feed_minutes, 5
+            ),
             rules=rules,
         )
         settings.validate()
@@ -117,6 +123,12 @@ class Settings:
             raise SettingsError(
                 "WEBHOOK_SECRET must be set (16 to 256 characters: A-Z, a-z, 0-9, _ and -) "
                 "when WEBHOOK_URL is set"
+            )
+        feed = urlparse(self.vacancy_feed_url)
+        if self.vacancy_feed_url and (feed.scheme not in ("http", "https") or not feed.netloc):
+            raise SettingsError(
+                f"VACANCY_FEED_URL must be an http:// or https:// address, "
+                f"got {self.vacancy_feed_url!r}"
             )
         allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
         if self.webhook_secret and not set(self.webhook_secret) <= allowed:

@@ -72,7 +72,7 @@ async def refresh_feed(
         report = await import_text(
             engine,
             text,
-            detect_format(url, text, response.get("Content-Type", "")),
+            detect_format(url, text, response.get("content-type", "")),
             now=now,
             today=today,
         )
@@ -89,8 +89,8 @@ async def refresh_feed(
             now,
             status="loaded",
             detail=detail,
-            etag=response.get("ETag"),
-            last_modified=response.get("Last-Modified"),
+            etag=response.get("etag"),
+            last_modified=response.get("last-modified"),
             changed=True,
         )
     log.info("vacancy feed %s: %s", url, detail)

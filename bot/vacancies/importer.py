@@ -30,6 +30,7 @@ from bot.vacancies import store
 from bot.vacancies.model import (
     EDUCATION_LEVELS,
     EMPLOYMENT_TYPES,
+    SAMPLE_SOURCE,
     SEXES,
     ImportReport,
     RowError,
@@ -338,27 +339,32 @@ async def import_text(
         batch.clear()
 
     read = 0
+    real = False  # a vacancy from a source other than the sample
     for _, item in parse_rows(read_rows(text, fmt)):
         read += 1
         if isinstance(item, RowError):
             errors.append(item)
             continue
+        real = real or item.source != SAMPLE_SOURCE
         batch.append(item)
         if len(batch) >= BATCH:
             await flush()
     await flush()
     async with engine.begin() as conn:
         closed = await store.close_expired(conn, today=today, now=now)
+        if real:  # real vacancies arrived: the fictional sample goes
+            closed += await store.close_source(conn, SAMPLE_SOURCE, now=now)
     return replace(report, read=read, closed=closed, errors=tuple(errors))
 
 
 async def fetch_text(
     url: str, session: aiohttp.ClientSession, headers: Mapping[str, str] | None = None
 ) -> tuple[int, str, Mapping[str, str]]:
-    """GET ``url``: (status, body text, response headers); the body is empty unless 200."""
+    """GET ``url``: (status, body text, response headers with lower-case names); the body is
+    empty unless 200."""
     async with session.get(url, headers=dict(headers or {})) as response:
         body = await response.text(encoding="utf-8") if response.status == 200 else ""
-        return response.status, body, dict(response.headers)
+        return response.status, body, {k.lower(): v for k, v in response.headers.items()}
 
 
 async def import_source(
@@ -374,7 +380,7 @@ async def import_source(
                 raise ImportFailed(f"cannot fetch {source}: {e}") from None
         if status != 200:
             raise ImportFailed(f"cannot fetch {source}: HTTP {status}")
-        fmt = detect_format(source, text, headers.get("Content-Type", ""))
+        fmt = detect_format(source, text, headers.get("content-type", ""))
     else:
         path = Path(source)
         try:

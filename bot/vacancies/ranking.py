@@ -8,13 +8,16 @@ CANDIDATES newest by catalogue order (id). Both databases return the same set.
 
 Search score, 0-1, higher first, then the newer posting, then the higher id:
 
-    0.50 x text      mean over the words of the best alternative's weight (1 as typed,
-                     0.85 a longer word, 0.75 / 0.6 one / two typos), x 0.7 when found in
-                     the company name rather than the title
-  + 0.15 x title     share of the title's words that the search matched (exact titles first)
-  + 0.20 x job       1 when the vacancy's occupation is a job title the text names exactly
-                     ("satpam" finds a "Security Guard" coded 5414); 0.6 for a near title
-                     used because no typed word is in any vacancy
+    0.85 x match     (max(words, 0.7 x job) + 0.15 x job x words) / 1.15, where
+                       words = 0.75 x text + 0.25 x title: text is the mean over the words
+                       of the best alternative's weight (1 as typed, 0.85 a longer word,
+                       0.75 / 0.6 one / two typos; x 0.7 when found in the company name,
+                       not the title), title the share of the title's words the search
+                       matched (exact titles first);
+                       job is 1 when the vacancy's occupation is a job title the text names
+                       exactly ("satpam" finds a "Security Guard" coded 5414; "admin" puts
+                       "Staf Administrasi" first), 0.6 for a near title used because no
+                       typed word is in any vacancy
   + 0.10 x new       0.5 ** (days since posted / 14)
   + 0.05 x featured
 
@@ -40,7 +43,8 @@ from bot.knowledge.catalog import catalog
 from bot.vacancies.model import Profile, Reason, Recommendation, VacancyHit
 from bot.vacancies.terms import WordAlternatives, words
 
-W_TEXT, W_TITLE, W_JOB, W_NEW, W_FEATURED = 0.50, 0.15, 0.20, 0.10, 0.05
+W_MATCH, W_NEW, W_FEATURED = 0.85, 0.10, 0.05
+TEXT, TITLE, JOB, JOB_BONUS = 0.75, 0.25, 0.7, 0.15
 W_INTEREST, W_PLACE, W_DISABILITY = 0.50, 0.30, 0.05
 COMPANY_FACTOR = 0.7
 HALF_LIFE_DAYS = 14.0
@@ -85,13 +89,9 @@ def search_score(hit: VacancyHit, plan: SearchPlan, today: date) -> float:
         text = total / len(plan.words)
         coverage = len(found_in_title) / len(title) if title else 0.0
     job = dict(plan.jobs).get(hit.occupation_code or "", 0.0)
-    score = (
-        W_TEXT * text
-        + W_TITLE * coverage
-        + W_JOB * job
-        + W_NEW * recency(hit.posted_at, today)
-        + W_FEATURED * hit.featured
-    )
+    words = TEXT * text + TITLE * coverage
+    match = (max(words, JOB * job) + JOB_BONUS * job * words) / (1 + JOB_BONUS)
+    score = W_MATCH * match + W_NEW * recency(hit.posted_at, today) + W_FEATURED * hit.featured
     return round(score, 4)
 
 

@@ -118,6 +118,16 @@ def _tags(*tags: str) -> Terms:
     return Terms("tags", tags)
 
 
+def matches(node: Node, indexed: set[str]) -> bool:
+    """Whether a vacancy whose indexed words and tags are ``indexed`` matches ``node``: the
+    meaning both databases give the rendered expression (used by tests as the reference)."""
+    if isinstance(node, Terms):
+        return any(t in indexed for t in node.terms)
+    if isinstance(node, All):
+        return all(matches(p, indexed) for p in node.parts)
+    return any(matches(p, indexed) for p in node.parts)
+
+
 def fts5(node: Node) -> str:
     if isinstance(node, Terms):
         column = "search_text" if node.column == "text" else "search_tags"
@@ -253,15 +263,15 @@ async def _typo_candidates(conn: AsyncConnection, word: str) -> list[tuple[str, 
 
 
 @dataclass(frozen=True)
-class _Selection:
+class Selection:
     plan: SearchPlan
     core: Node | None  # None: words were typed but none is in any vacancy
     relaxed: Node | None  # all words but one, for too few results
     unknown: tuple[str, ...]
 
 
-async def _select(conn: AsyncConnection, und: Understanding) -> _Selection:
-    resolved = await _resolve(conn, und.words)
+def select(und: Understanding, resolved: Sequence[WordAlternatives]) -> Selection:
+    """What to ask the database for, from the understood text and its resolved words."""
     known = tuple(a for a in resolved if a.terms)
     unknown = tuple(a.word for a in resolved if not a.terms)
     jobs = tuple((code, 1.0) for code, _ in und.occupations)
@@ -282,10 +292,10 @@ async def _select(conn: AsyncConnection, und: Understanding) -> _Selection:
     if 2 <= len(text_nodes) <= MAX_RELAXED_WORDS:
         n = len(text_nodes)
         relaxed = Either(tuple(All(c) for c in itertools.combinations(text_nodes, n - 1)))
-    return _Selection(SearchPlan(known, jobs), core, relaxed, unknown)
+    return Selection(SearchPlan(known, jobs), core, relaxed, unknown)
 
 
-def _filters(query: VacancyQuery, places: Sequence[PlaceOption], abroad: bool | None) -> list[Node]:
+def filters(query: VacancyQuery, places: Sequence[PlaceOption], abroad: bool | None) -> list[Node]:
     out: list[Node] = []
     if places:
         prefix = {"regency": "zzr", "province": "zzp", "country": "zzc"}
@@ -305,7 +315,7 @@ def _filters(query: VacancyQuery, places: Sequence[PlaceOption], abroad: bool | 
     return out
 
 
-def _understood(query: VacancyQuery) -> tuple[Understanding, tuple[PlaceOption, ...], bool | None]:
+def understood(query: VacancyQuery) -> tuple[Understanding, tuple[PlaceOption, ...], bool | None]:
     und = understand(query.text) if query.text.strip() else Understanding()
     places = query.places or (() if query.ignore_place else und.places)
     abroad = query.abroad
@@ -316,16 +326,16 @@ def _understood(query: VacancyQuery) -> tuple[Understanding, tuple[PlaceOption, 
 
 async def _retrieve(
     conn: AsyncConnection, query: VacancyQuery
-) -> tuple[Understanding, _Selection, list[VacancyHit]]:
-    und, places, abroad = _understood(query)
-    selection = await _select(conn, und)
+) -> tuple[Understanding, Selection, list[VacancyHit]]:
+    und, places, abroad = understood(query)
+    selection = select(und, await _resolve(conn, und.words))
     if selection.core is None:
         return und, selection, []
-    filters = _filters(query, places, abroad)
-    hits = await _candidates(conn, All((selection.core, *filters)), CANDIDATES + 1)
+    where = filters(query, places, abroad)
+    hits = await _candidates(conn, All((selection.core, *where)), CANDIDATES + 1)
     if len(hits) < PAGE_SIZE and selection.relaxed is not None:
         seen = {h.id for h in hits}
-        more = await _candidates(conn, All((selection.relaxed, *filters)), CANDIDATES + 1)
+        more = await _candidates(conn, All((selection.relaxed, *where)), CANDIDATES + 1)
         hits += [h for h in more if h.id not in seen]
         hits.sort(key=lambda h: -h.id)
     return und, selection, hits
@@ -362,7 +372,7 @@ async def _suggestions(
 ) -> tuple[Suggestion, ...]:
     out: list[Suggestion] = []
     base = replace(query, page=0)
-    _, places, abroad = _understood(query)
+    _, places, abroad = understood(query)
 
     async def offer(kind: str, q: VacancyQuery, label: str) -> None:
         n = await count(conn, q)
@@ -623,10 +633,19 @@ async def upsert(
 
 async def close_expired(conn: AsyncConnection, *, today: date, now: datetime) -> int:
     """Close the open vacancies whose closes_at has passed; how many."""
+    return await _close(conn, V.c.closes_at < today, now)
+
+
+async def close_source(conn: AsyncConnection, source: str, *, now: datetime) -> int:
+    """Close every open vacancy of one source (the sample, once real vacancies arrive)."""
+    return await _close(conn, V.c.source == source, now)
+
+
+async def _close(conn: AsyncConnection, where: Any, now: datetime) -> int:
     rows = (
         await conn.execute(
             sa.select(V.c.id, V.c.status, V.c.search_text, V.c.search_tags).where(
-                V.c.status == "open", V.c.closes_at < today
+                V.c.status == "open", where
             )
         )
     ).all()
