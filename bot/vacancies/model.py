@@ -79,7 +79,6 @@ class Understanding:
     place: str = ""
     places: tuple[PlaceOption, ...] = ()
     occupations: tuple[tuple[str, str], ...] = ()
-    similar: tuple[tuple[str, str], ...] = ()  # near job titles for a typo: (code, title)
     abroad: bool = False  # "luar negeri" was said
 
     @property

@@ -13,13 +13,14 @@ Surabaya), job titles named (Sopir, 8322). Pure: the reference data only, no dat
 - A place name that is also part of a job title ("tukang batu", not Kota Batu) stays a word
   unless a place word comes before it.
 - Job titles: the whole remaining text, or each word, named exactly by a title or synonym of
-  occupations.yml ("satpam", "supir", "operator produksi"); and, for a typo, the nearest
-  titles ("opertor produksi") as ``similar``.
+  occupations.yml ("satpam", "supir", "operator produksi"). :func:`near_titles` gives the
+  nearest titles for a typo ("opertor produksi"); it is slower, so the store asks for it
+  only when no typed word is in any vacancy, and for suggestions.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -174,36 +175,36 @@ def understand(text: str) -> Understanding:
                 place_words, options = tokens[:length], found
                 tokens = tokens[length:]
     search_words = tuple(t for t in tokens if t not in LEGAL_FORMS)
-    named, similar = _occupations(search_words)
     return Understanding(
         words=search_words,
         place=" ".join(place_words),
         places=options,
-        occupations=named,
-        similar=similar,
+        occupations=_named(search_words),
         abroad=abroad,
     )
 
 
-def _occupations(
-    words: tuple[str, ...],
-) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """Job titles named exactly (the whole text, else single words), and near titles."""
+def _named(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Job titles named exactly: by the whole text, else by single words."""
     if not words:
-        return (), ()
-    matcher = occupations()
-    whole = " ".join(words)
-    titles = list(matcher.exact.get(whole, ()))
+        return ()
+    exact = occupations().exact
+    titles = list(exact.get(" ".join(words), ()))
     if not titles and len(words) > 1:
         for word in words:
-            titles += [t for t in matcher.exact.get(word, ()) if t not in titles]
-    named = tuple((_code(t), t) for t in titles)
-    similar: tuple[tuple[str, str], ...] = ()
-    if not titles:
-        similar = tuple(
-            (_code(m.key), m.key) for m in matcher.search(whole) if m.score >= SIMILAR_CUTOFF
-        )
-    return named, similar
+            titles += [t for t in exact.get(word, ()) if t not in titles]
+    return tuple((_code(t), t) for t in titles)
+
+
+@lru_cache(maxsize=4096)
+def near_titles(
+    words: tuple[str, ...], cutoff: float = SIMILAR_CUTOFF
+) -> tuple[tuple[str, str], ...]:
+    """Job titles close to the words typed, best first: (ISCO code, title)."""
+    if not words:
+        return ()
+    found = occupations().search(" ".join(words))
+    return tuple((_code(m.key), m.key) for m in found if m.score >= cutoff)
 
 
 def _code(title: str) -> str:
@@ -212,6 +213,7 @@ def _code(title: str) -> str:
     return occupation.isco
 
 
+@lru_cache(maxsize=8192)
 def place_label(
     regency_code: str | None, province_code: str | None, city: str | None, country: str
 ) -> str:

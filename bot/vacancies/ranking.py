@@ -38,9 +38,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
+from typing import Protocol, TypeVar
 
 from bot.knowledge.catalog import catalog
 from bot.vacancies.model import Profile, Reason, Recommendation, VacancyHit
+from bot.vacancies.query import place_label
 from bot.vacancies.terms import WordAlternatives, words
 
 W_MATCH, W_NEW, W_FEATURED = 0.85, 0.10, 0.05
@@ -52,6 +54,35 @@ NEW_DAYS = 7
 NEAR_TITLE_WEIGHT = 0.6
 DESIRED_GROUP_WEIGHT = 0.7
 PROVINCE_WEIGHT = 0.6
+
+
+class Candidate(Protocol):
+    """What ranking reads of a vacancy: a VacancyHit, or a database row before it is one
+    (the store builds hits only for the page shown)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def company(self) -> str: ...
+    @property
+    def occupation_code(self) -> str | None: ...
+    @property
+    def posted_at(self) -> date: ...
+    @property
+    def featured(self) -> bool: ...
+    @property
+    def regency_code(self) -> str | None: ...
+    @property
+    def province_code(self) -> str | None: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def disability_friendly(self) -> bool: ...
+
+
+C = TypeVar("C", bound=Candidate)
 
 
 @dataclass(frozen=True)
@@ -71,7 +102,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
 
-def search_score(hit: VacancyHit, plan: SearchPlan, today: date) -> float:
+def search_score(hit: Candidate, plan: SearchPlan, today: date) -> float:
     title, company = _words(hit.title), _words(hit.company)
     text = coverage = 0.0
     if plan.words:
@@ -95,13 +126,18 @@ def search_score(hit: VacancyHit, plan: SearchPlan, today: date) -> float:
     return round(score, 4)
 
 
-def order_key(hit: VacancyHit) -> tuple[float, int, int]:
-    return (-hit.score, -hit.posted_at.toordinal(), -hit.id)
+def _key(scored: tuple[float, Candidate]) -> tuple[float, int, int]:
+    score, hit = scored
+    return (-score, -hit.posted_at.toordinal(), -hit.id)
+
+
+def order_search(hits: Iterable[C], plan: SearchPlan, today: date) -> list[tuple[float, C]]:
+    """(score, vacancy), best first; ties: the newer posting, then the higher id."""
+    return sorted(((search_score(h, plan, today), h) for h in hits), key=_key)
 
 
 def rank_search(hits: Iterable[VacancyHit], plan: SearchPlan, today: date) -> list[VacancyHit]:
-    scored = [replace(h, score=search_score(h, plan, today)) for h in hits]
-    return sorted(scored, key=order_key)
+    return [replace(h, score=s) for s, h in order_search(hits, plan, today)]
 
 
 # -- recommendations -------------------------------------------------------------------------
@@ -131,8 +167,8 @@ def interests(profile: Profile) -> Interests:
 
 
 def recommendation(
-    hit: VacancyHit, profile: Profile, wanted: Interests, today: date
-) -> Recommendation:
+    hit: Candidate, profile: Profile, wanted: Interests, today: date
+) -> tuple[float, tuple[Reason, ...]]:
     reasons: list[Reason] = []
     code = hit.occupation_code or ""
     interest = 0.0
@@ -146,10 +182,13 @@ def recommendation(
     if profile.country and profile.country != "ID":
         if hit.country == profile.country:
             place = 1.0
-            reasons.append(Reason("country", hit.country, hit.place))
+            reasons.append(
+                Reason("country", hit.country, place_label(None, None, None, hit.country))
+            )
     elif profile.regency_code and hit.regency_code == profile.regency_code:
         place = 1.0
-        reasons.append(Reason("regency", hit.regency_code, hit.place))
+        name = place_label(hit.regency_code, None, None, "ID")
+        reasons.append(Reason("regency", hit.regency_code, name))
     elif profile.province_code and hit.province_code == profile.province_code:
         place = PROVINCE_WEIGHT
         province = catalog().province(profile.province_code)
@@ -166,16 +205,27 @@ def recommendation(
         + W_DISABILITY * friendly
         + W_FEATURED * hit.featured
     )
-    return Recommendation(replace(hit, score=round(score, 4)), tuple(reasons))
+    return round(score, 4), tuple(reasons)
+
+
+def order_recommendations(
+    hits: Iterable[C], profile: Profile, today: date
+) -> list[tuple[float, C, tuple[Reason, ...]]]:
+    """(score, vacancy, reasons), best first, each vacancy once; ties as in search."""
+    wanted = interests(profile)
+    unique = {h.id: h for h in hits}.values()
+    scored = [(*recommendation(h, profile, wanted, today), h) for h in unique]
+    ordered = sorted(scored, key=lambda s: _key((s[0], s[2])))
+    return [(score, h, reasons) for score, reasons, h in ordered]
 
 
 def rank_recommendations(
     hits: Iterable[VacancyHit], profile: Profile, today: date
 ) -> list[Recommendation]:
-    wanted = interests(profile)
-    unique = {h.id: h for h in hits}.values()
-    out = [recommendation(h, profile, wanted, today) for h in unique]
-    return sorted(out, key=lambda r: order_key(r.hit))
+    return [
+        Recommendation(replace(h, score=s), reasons)
+        for s, h, reasons in order_recommendations(hits, profile, today)
+    ]
 
 
 def group_name(code: str) -> str:

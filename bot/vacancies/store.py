@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.knowledge.catalog import catalog
-from bot.knowledge.search import occupations
+from bot.knowledge.search import CUTOFF as SUGGEST_CUTOFF
 from bot.vacancies.model import (
     CANDIDATES,
     PAGE_SIZE,
@@ -46,14 +46,14 @@ from bot.vacancies.model import (
     VacancyQuery,
     VacancyRecord,
 )
-from bot.vacancies.query import place_label, understand
+from bot.vacancies.query import near_titles, place_label, understand
 from bot.vacancies.ranking import (
     NEAR_TITLE_WEIGHT,
     SearchPlan,
     group_name,
     interests,
-    rank_recommendations,
-    rank_search,
+    order_recommendations,
+    order_search,
 )
 from bot.vacancies.tables import Vacancy, VacancyTerm
 from bot.vacancies.terms import (
@@ -147,8 +147,9 @@ def _is_sqlite(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "sqlite"
 
 
-async def _candidates(conn: AsyncConnection, node: Node, limit: int) -> list[VacancyHit]:
-    """The ``limit`` newest (by id) open vacancies matching ``node``."""
+async def _candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
+    """The ``limit`` newest (by id) open vacancies matching ``node``, as rows with the
+    columns of HIT_COLUMNS (ranking reads them; hits are made for the page only)."""
     if _is_sqlite(conn):
         stmt = (
             sa.select(*HIT_COLUMNS)
@@ -169,30 +170,29 @@ async def _candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Vac
             .limit(limit)
         )
         params = {"match": tsquery(node)}
-    rows = (await conn.execute(stmt, params)).all()
-    return [_hit(r._mapping) for r in rows]
+    return list((await conn.execute(stmt, params)).all())
 
 
-def _hit(row: Any) -> VacancyHit:
+def _hit(row: Any, score: float = 0.0) -> VacancyHit:
     return VacancyHit(
-        id=row["id"],
-        source=row["source"],
-        source_id=row["source_id"],
-        title=row["title"],
-        company=row["company"],
-        place=place_label(row["regency_code"], row["province_code"], row["city"], row["country"]),
-        regency_code=row["regency_code"],
-        province_code=row["province_code"],
-        country=row["country"],
-        wage_min=row["wage_min"],
-        wage_max=row["wage_max"],
-        employment_type=row["employment_type"],
-        posted_at=row["posted_at"],
-        closes_at=row["closes_at"],
-        occupation_code=row["occupation_code"],
-        disability_friendly=bool(row["disability_friendly"]),
-        featured=bool(row["featured"]),
-        score=0.0,
+        id=row.id,
+        source=row.source,
+        source_id=row.source_id,
+        title=row.title,
+        company=row.company,
+        place=place_label(row.regency_code, row.province_code, row.city, row.country),
+        regency_code=row.regency_code,
+        province_code=row.province_code,
+        country=row.country,
+        wage_min=row.wage_min,
+        wage_max=row.wage_max,
+        employment_type=row.employment_type,
+        posted_at=row.posted_at,
+        closes_at=row.closes_at,
+        occupation_code=row.occupation_code,
+        disability_friendly=bool(row.disability_friendly),
+        featured=bool(row.featured),
+        score=score,
     )
 
 
@@ -200,28 +200,27 @@ def _hit(row: Any) -> VacancyHit:
 
 
 async def _resolve(conn: AsyncConnection, words: Sequence[str]) -> list[WordAlternatives]:
-    """Each typed word with the indexed words standing for it (terms.alternatives)."""
-    if not words:
-        return []
-    unique = list(dict.fromkeys(words))
-    rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term.in_(unique)))
-    counts = {term: df for term, df in rows.all()}
+    """Each typed word with the indexed words standing for it (terms.alternatives): one
+    vocabulary read per word (the word and the most frequent longer words it begins), and
+    a trigram lookup for a word no open vacancy has."""
     out: list[WordAlternatives] = []
-    for word in unique:
-        longer: list[tuple[str, int]] = []
+    for word in dict.fromkeys(words):
         if len(word) >= PREFIX_MIN and not word.startswith("zz"):
+            exact_first = sa.case((T.c.term == word, 0), else_=1)
             rows = await conn.execute(
                 sa.select(T.c.term, T.c.df)
-                .where(T.c.term > word, T.c.term < word + "{", T.c.df > 0)
-                .order_by(T.c.df.desc(), T.c.term)
-                .limit(PREFIX_LIMIT)
+                .where(T.c.term >= word, T.c.term < word + "{", T.c.df > 0)
+                .order_by(exact_first, T.c.df.desc(), T.c.term)
+                .limit(PREFIX_LIMIT + 1)
             )
-            longer = [(t, n) for t, n in rows.all()]
+        else:
+            rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term == word))
+        found = [(t, n) for t, n in rows.all()]
+        df = next((n for t, n in found if t == word), 0)
         fuzzy: list[tuple[str, int]] = []
-        df = counts.get(word, 0)
         if df <= 0 and len(word) >= FUZZY_MIN:
             fuzzy = await _typo_candidates(conn, word)
-        out.append(alternatives(word, df, longer, fuzzy))
+        out.append(alternatives(word, df, found, fuzzy))
     return out
 
 
@@ -276,7 +275,7 @@ def select(und: Understanding, resolved: Sequence[WordAlternatives]) -> Selectio
     unknown = tuple(a.word for a in resolved if not a.terms)
     jobs = tuple((code, 1.0) for code, _ in und.occupations)
     if und.words and not known and not jobs:
-        jobs = tuple((code, NEAR_TITLE_WEIGHT) for code, _ in und.similar)
+        jobs = tuple((code, NEAR_TITLE_WEIGHT) for code, _ in near_titles(und.words))
     text_nodes = tuple(Terms("text", tuple(t for t, _ in a.terms)) for a in known)
     parts: list[Node] = []
     if text_nodes:
@@ -326,7 +325,7 @@ def understood(query: VacancyQuery) -> tuple[Understanding, tuple[PlaceOption, .
 
 async def _retrieve(
     conn: AsyncConnection, query: VacancyQuery
-) -> tuple[Understanding, Selection, list[VacancyHit]]:
+) -> tuple[Understanding, Selection, list[Any]]:
     und, places, abroad = understood(query)
     selection = select(und, await _resolve(conn, und.words))
     if selection.core is None:
@@ -344,14 +343,14 @@ async def _retrieve(
 async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> SearchPage:
     """One page (5) of the vacancies the query finds, best first; when none, broader
     searches to offer instead (``suggestions``, never empty then)."""
-    und, selection, hits = await _retrieve(conn, query)
-    more = len(hits) > CANDIDATES
-    ranked = rank_search(hits[:CANDIDATES], selection.plan, today)
+    und, selection, rows = await _retrieve(conn, query)
+    more = len(rows) > CANDIDATES
+    ranked = order_search(rows[:CANDIDATES], selection.plan, today)
     start = query.page * PAGE_SIZE
     page = SearchPage(
         query=query,
         understood=und,
-        hits=tuple(ranked[start : start + PAGE_SIZE]),
+        hits=tuple(_hit(row, score) for score, row in ranked[start : start + PAGE_SIZE]),
         total=len(ranked),
         more=more,
         unknown_words=selection.unknown,
@@ -363,8 +362,8 @@ async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> 
 
 async def count(conn: AsyncConnection, query: VacancyQuery) -> int:
     """How many open vacancies ``query`` finds (at most CANDIDATES + 1: "more than")."""
-    _, _, hits = await _retrieve(conn, query)
-    return len(hits)
+    _, _, rows = await _retrieve(conn, query)
+    return len(rows)
 
 
 async def _suggestions(
@@ -392,10 +391,7 @@ async def _suggestions(
         plain = VacancyQuery(text=query.text, places=query.places, ignore_place=query.ignore_place)
         await offer("without_filters", plain, "")
     if und.words:
-        near = und.similar or tuple(
-            (m.key, m.key) for m in occupations().search(" ".join(und.words))
-        )
-        for _, title in near[:3]:
+        for _, title in near_titles(und.words, SUGGEST_CUTOFF)[:3]:
             q = VacancyQuery(text=title, places=tuple(places), ignore_place=not places)
             await offer("similar_title", q, title)
     await offer("latest", VacancyQuery(), "")
@@ -466,16 +462,19 @@ async def recommend(
         selections += [All((interest, w)) for w in where]
         if profile.disability:
             selections.append(All((interest, where[-1], _tags("zzdis"))))
-    hits: list[VacancyHit] = []
+    rows: list[Any] = []
     for node in selections:
-        hits += await _candidates(conn, node, CANDIDATES)
-    if len({h.id for h in hits}) < offset + limit:
+        rows += await _candidates(conn, node, CANDIDATES)
+    if len({r.id for r in rows}) < offset + limit:
         for node in where:
-            hits += await _candidates(conn, node, CANDIDATES)
-            if len({h.id for h in hits}) >= offset + limit:
+            rows += await _candidates(conn, node, CANDIDATES)
+            if len({r.id for r in rows}) >= offset + limit:
                 break
-    ranked = rank_recommendations(hits, profile, today)
-    return ranked[offset : offset + limit]
+    ranked = order_recommendations(rows, profile, today)
+    return [
+        Recommendation(_hit(row, score), reasons)
+        for score, row, reasons in ranked[offset : offset + limit]
+    ]
 
 
 # -- browsing ---------------------------------------------------------------------------------
@@ -492,8 +491,8 @@ async def categories(conn: AsyncConnection) -> tuple[tuple[str, str, int], ...]:
 
 async def featured_companies(conn: AsyncConnection, limit: int = 10) -> tuple[tuple[str, int], ...]:
     """Companies of the newest featured vacancies, with how many of those each has."""
-    hits = await _candidates(conn, _tags("zzfeat"), CANDIDATES)
-    counted = Counter(h.company for h in hits)
+    rows = await _candidates(conn, _tags("zzfeat"), CANDIDATES)
+    counted = Counter(r.company for r in rows)
     return tuple(sorted(counted.items(), key=lambda c: (-c[1], c[0]))[:limit])
 
 

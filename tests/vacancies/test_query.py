@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.vacancies.query import place_label, places, understand
+from bot.vacancies.query import near_titles, place_label, places, understand
 
 
 def codes(text: str) -> set[str]:
@@ -81,7 +81,8 @@ def test_abroad() -> None:
 def test_typo_names_near_job_titles() -> None:
     found = understand("opertor produksi")
     assert found.occupations == ()
-    assert ("8189", "Operator Mesin Produksi") in found.similar
+    assert near_titles(found.words)[0] == ("8189", "Operator Mesin Produksi")
+    assert near_titles(("zzqx",)) == ()
 
 
 def test_places_function_and_labels() -> None:
