@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol, TypeVar
 
 from bot.knowledge.catalog import catalog
@@ -92,12 +92,19 @@ class SearchPlan:
     words: tuple[WordAlternatives, ...] = ()
     jobs: tuple[tuple[str, float], ...] = ()  # (ISCO unit group, weight)
 
+    def job_weight(self, code: str | None) -> float:
+        for job, weight in self.jobs:
+            if job == code:
+                return weight
+        return 0.0
 
+
+@cache
 def recency(posted_at: date, today: date) -> float:
     return float(0.5 ** (max(0, (today - posted_at).days) / HALF_LIFE_DAYS))
 
 
-@cache
+@lru_cache(maxsize=65536)
 def _words(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
@@ -119,7 +126,7 @@ def search_score(hit: Candidate, plan: SearchPlan, today: date) -> float:
             total += best
         text = total / len(plan.words)
         coverage = len(found_in_title) / len(title) if title else 0.0
-    job = dict(plan.jobs).get(hit.occupation_code or "", 0.0)
+    job = plan.job_weight(hit.occupation_code)
     words = TEXT * text + TITLE * coverage
     match = (max(words, JOB * job) + JOB_BONUS * job * words) / (1 + JOB_BONUS)
     score = W_MATCH * match + W_NEW * recency(hit.posted_at, today) + W_FEATURED * hit.featured

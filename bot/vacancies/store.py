@@ -73,6 +73,7 @@ T = cast(sa.Table, VacancyTerm.__table__)
 FTS = sa.table("vacancy_fts", sa.column("rowid", sa.Integer))
 TERMS_FTS = sa.table("vacancy_terms_fts", sa.column("rowid", sa.Integer))
 TYPO_CANDIDATES = 40
+RECOMMEND_CANDIDATES = 100  # per selection (regency, province, country)
 TRGM_THRESHOLD = "0.2"
 MAX_RELAXED_WORDS = 4
 
@@ -201,26 +202,35 @@ def _hit(row: Any, score: float = 0.0) -> VacancyHit:
 
 async def _resolve(conn: AsyncConnection, words: Sequence[str]) -> list[WordAlternatives]:
     """Each typed word with the indexed words standing for it (terms.alternatives): one
-    vocabulary read per word (the word and the most frequent longer words it begins), and
-    a trigram lookup for a word no open vacancy has."""
-    out: list[WordAlternatives] = []
-    for word in dict.fromkeys(words):
+    vocabulary read for all the words (each word and the most frequent longer words it
+    begins), and a trigram lookup for a word no open vacancy has."""
+    unique = list(dict.fromkeys(words))
+    if not unique:
+        return []
+    parts = []
+    for i, word in enumerate(unique):
+        where = [T.c.term == word]
         if len(word) >= PREFIX_MIN and not word.startswith("zz"):
-            exact_first = sa.case((T.c.term == word, 0), else_=1)
-            rows = await conn.execute(
-                sa.select(T.c.term, T.c.df)
-                .where(T.c.term >= word, T.c.term < word + "{", T.c.df > 0)
-                .order_by(exact_first, T.c.df.desc(), T.c.term)
-                .limit(PREFIX_LIMIT + 1)
-            )
-        else:
-            rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term == word))
-        found = [(t, n) for t, n in rows.all()]
-        df = next((n for t, n in found if t == word), 0)
+            where = [T.c.term >= word, T.c.term < word + "{", T.c.df > 0]
+        inner = (
+            sa.select(sa.literal(i).label("w"), T.c.term, T.c.df)
+            .where(*where)
+            .order_by(sa.case((T.c.term == word, 0), else_=1), T.c.df.desc(), T.c.term)
+            .limit(PREFIX_LIMIT + 1)
+            .subquery()
+        )
+        parts.append(sa.select(inner.c.w, inner.c.term, inner.c.df))
+    found: dict[int, list[tuple[str, int]]] = {}
+    for i, term, df in (await conn.execute(sa.union_all(*parts))).all():
+        found.setdefault(int(i), []).append((term, df))
+    out: list[WordAlternatives] = []
+    for i, word in enumerate(unique):
+        rows = found.get(i, [])
+        df = next((n for t, n in rows if t == word), 0)
         fuzzy: list[tuple[str, int]] = []
         if df <= 0 and len(word) >= FUZZY_MIN:
             fuzzy = await _typo_candidates(conn, word)
-        out.append(alternatives(word, df, found, fuzzy))
+        out.append(alternatives(word, df, rows, fuzzy))
     return out
 
 
@@ -439,8 +449,10 @@ async def recommend(
 ) -> list[Recommendation]:
     """Open vacancies for this person, best first, each with its reasons (ranking.py).
 
-    Vacancies of a desired job or an assessment group, in the registered regency, province
-    or country first; when those are fewer than asked, the newest in the person's place."""
+    Selected: the 100 newest of a desired job or an assessment group in the registered
+    regency, the same in the province (and disability-friendly ones, for a person who said
+    so), and in the whole country only when those are fewer than asked; still too few, the
+    newest in the person's place. Abroad: the registered country instead."""
     wanted = interests(profile)
     interest: Node | None = None
     tags = [f"zzo{code}" for code in wanted.jobs] + [f"zzg{g}" for g in wanted.groups]
@@ -457,19 +469,23 @@ async def recommend(
         if profile.province_code:
             where.append(_tags(f"zzp{profile.province_code}"))
         where.append(_tags("zzcid"))
-    selections: list[Node] = []
-    if interest is not None:
-        selections += [All((interest, w)) for w in where]
-        if profile.disability:
-            selections.append(All((interest, where[-1], _tags("zzdis"))))
+    wanted_rows = offset + limit
     rows: list[Any] = []
-    for node in selections:
-        rows += await _candidates(conn, node, CANDIDATES)
-    if len({r.id for r in rows}) < offset + limit:
-        for node in where:
-            rows += await _candidates(conn, node, CANDIDATES)
-            if len({r.id for r in rows}) >= offset + limit:
-                break
+
+    async def add(node: Node) -> None:
+        rows.extend(await _candidates(conn, node, RECOMMEND_CANDIDATES))
+
+    if interest is not None:
+        for w in where[:-1]:  # the regency, the province
+            await add(All((interest, w)))
+        if profile.disability:
+            await add(All((interest, where[-2] if len(where) > 1 else where[-1], _tags("zzdis"))))
+        if len({r.id for r in rows}) < wanted_rows or len(where) == 1:
+            await add(All((interest, where[-1])))  # the whole country (or abroad)
+    for node in where:  # too few: the newest in the person's place
+        if len({r.id for r in rows}) >= wanted_rows:
+            break
+        await add(node)
     ranked = order_recommendations(rows, profile, today)
     return [
         Recommendation(_hit(row, score), reasons)
@@ -590,14 +606,18 @@ async def upsert(
         return UpsertCounts()
     ordered = sorted(latest.values(), key=lambda r: (r.posted_at, r.source, r.source_id))
     existing: dict[tuple[str, str], Any] = {}
-    for chunk in _chunks(list(latest), 400):
-        rows = await conn.execute(
-            sa.select(V.c.id, V.c.source, V.c.source_id, *(V.c[c] for c in CONTENT)).where(
-                sa.tuple_(V.c.source, V.c.source_id).in_(chunk)
+    by_source: dict[str, list[str]] = {}
+    for source, source_id in latest:
+        by_source.setdefault(source, []).append(source_id)
+    for source, source_ids in by_source.items():
+        for chunk in _chunks(source_ids, 500):  # (source, source_id IN ...) uses the index
+            rows = await conn.execute(
+                sa.select(V.c.id, V.c.source, V.c.source_id, *(V.c[c] for c in CONTENT)).where(
+                    V.c.source == source, V.c.source_id.in_(chunk)
+                )
             )
-        )
-        for row in rows.all():
-            existing[(row.source, row.source_id)] = row._mapping
+            for row in rows.all():
+                existing[(row.source, row.source_id)] = row._mapping
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     delta: Counter[str] = Counter()
