@@ -324,7 +324,7 @@ def report(results: list[dict[str, Any]]) -> None:
         print(f"{r['db']}: p50 by kind: "
               + ", ".join(f"{k} {r['queries'][k]['p50']:.1f} ms" for k in KINDS)
               + f"; searches with nothing found {r['queries']['found']['empty']}, "
-              f"more than 200 found {r['queries']['found']['more']}")  # fmt: skip
+              f"more than 100 found {r['queries']['found']['more']}")  # fmt: skip
 
 
 async def main() -> int:

@@ -13,7 +13,7 @@ from typing import Literal
 PAGE_SIZE = 5
 # A search ranks at most this many of the newest matching vacancies (see ranking.py); a
 # larger total is reported as "more than CANDIDATES".
-CANDIDATES = 200
+CANDIDATES = 100
 
 EMPLOYMENT_TYPES = ("pkwt", "pkwtt", "harian", "magang", "lainnya")
 EDUCATION_LEVELS = ("SD", "SMP", "SMA", "SMK", "D1", "D2", "D3", "D4", "S1", "S2", "S3")

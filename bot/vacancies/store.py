@@ -19,6 +19,7 @@ How a search runs (the contract is in ranking.py):
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -70,6 +71,8 @@ from bot.vacancies.terms import (
 
 V = cast(sa.Table, Vacancy.__table__)
 T = cast(sa.Table, VacancyTerm.__table__)
+# A literal, so SQLite can use the partial indexes made for open vacancies.
+OPEN = sa.text("vacancies.status = 'open'")
 FTS = sa.table("vacancy_fts", sa.column("rowid", sa.Integer))
 TERMS_FTS = sa.table("vacancy_terms_fts", sa.column("rowid", sa.Integer))
 TYPO_CANDIDATES = 40
@@ -151,27 +154,114 @@ def _is_sqlite(conn: AsyncConnection) -> bool:
 async def _candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
     """The ``limit`` newest (by id) open vacancies matching ``node``, as rows with the
     columns of HIT_COLUMNS (ranking reads them; hits are made for the page only)."""
-    if _is_sqlite(conn):
-        stmt = (
-            sa.select(*HIT_COLUMNS)
-            .select_from(FTS.join(V, V.c.id == FTS.c.rowid))
-            .where(sa.text("vacancy_fts MATCH :match"))
-            .order_by(FTS.c.rowid.desc())
-            .limit(limit)
-        )
-        params = {"match": fts5(node)}
-    else:
-        stmt = (
-            sa.select(*HIT_COLUMNS)
-            .where(
-                V.c.status == "open",
-                sa.text("vacancies.search_vector @@ to_tsquery('simple', :match)"),
+    if not _is_sqlite(conn):
+        return await _pg_candidates(conn, node, limit)
+    stmt = (
+        sa.select(*HIT_COLUMNS)
+        .select_from(FTS.join(V, V.c.id == FTS.c.rowid))
+        .where(sa.text("vacancy_fts MATCH :match"))
+        .order_by(FTS.c.rowid.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt, {"match": fts5(node)})).all())
+
+
+# PostgreSQL's GIN index finds the matches but not the newest first. A bitmap scan visits
+# every match in the table (slow for tens of thousands); a backward scan of the covering
+# index ix_vacancies_recent (id INCLUDE search_vector, open vacancies only) reads the newest
+# entries until enough match (slow when matches are rare). The vocabulary's counts estimate
+# the matches and pick the cheaper way; both return the same rows.
+HEAP_COST = 4.0  # relative cost of one match visited by a bitmap scan
+INDEX_COST = 0.6  # of one index entry read by the backward scan
+
+
+async def prepare_search(conn: AsyncConnection) -> None:
+    """Per transaction, on PostgreSQL: plans for the actual words (a generic plan cannot
+    know how common they are) and pg_trgm's threshold (its default 0.3 misses two typos in
+    short words such as "sekuriti")."""
+    if not _is_sqlite(conn):
+        await conn.execute(
+            sa.select(
+                sa.func.set_config("plan_cache_mode", "force_custom_plan", True),
+                sa.func.set_config("pg_trgm.similarity_threshold", TRGM_THRESHOLD, True),
             )
-            .order_by(V.c.id.desc())
-            .limit(limit)
         )
-        params = {"match": tsquery(node)}
-    return list((await conn.execute(stmt, params)).all())
+
+
+def _node_terms(node: Node) -> set[str]:
+    if isinstance(node, Terms):
+        return set(node.terms)
+    return set().union(*(_node_terms(p) for p in node.parts))
+
+
+def _has_text(node: Node) -> bool:
+    if isinstance(node, Terms):
+        return node.column == "text"
+    return any(_has_text(p) for p in node.parts)
+
+
+def estimate(node: Node, counts: dict[str, int], total: int) -> float:
+    """Matches expected: words of one title go together (an AND of them is about as
+    common as its rarest part), filters are independent of them (they multiply)."""
+    if isinstance(node, Terms):
+        return float(min(total, sum(counts.get(t, 0) for t in node.terms)))
+    parts = [estimate(p, counts, total) for p in node.parts]
+    if isinstance(node, Either):
+        return min(float(total), sum(parts))
+    texts = [e for p, e in zip(node.parts, parts, strict=True) if _has_text(p)]
+    result = min(texts) if texts else float(total)
+    for p, e in zip(node.parts, parts, strict=True):
+        if not _has_text(p):
+            result *= e / max(total, 1)
+    return result
+
+
+async def _pg_candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
+    terms = _node_terms(node) | {"zzall"}
+    rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term.in_(sorted(terms))))
+    counts = {t: int(n) for t, n in rows.all()}
+    total = max(1, counts.get("zzall", 0))
+    expected = max(estimate(node, counts, total), 1.0)
+    if expected * HEAP_COST <= limit * total / expected * INDEX_COST:
+        return await _pg_bitmap(conn, node, limit)
+    window = min(total, math.ceil(3 * limit * total / expected))
+    found = await _pg_recent(conn, node, limit, window)
+    if len(found) < limit and window < total:  # rarer than expected: take them all
+        return await _pg_bitmap(conn, node, limit)
+    return found
+
+
+async def _pg_bitmap(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
+    stmt = (
+        sa.select(*HIT_COLUMNS)
+        .where(V.c.status == "open", sa.text("vacancies.search_vector @@ to_tsquery('simple', :m)"))
+        .order_by((V.c.id + 0).desc())  # not by the index on id: collect the matches first
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt, {"m": tsquery(node)})).all())
+
+
+async def _pg_recent(conn: AsyncConnection, node: Node, limit: int, window: int) -> list[Any]:
+    recent = (
+        sa.select(V.c.id, sa.literal_column("vacancies.search_vector").label("sv"))
+        .where(V.c.status == "open")
+        .order_by(V.c.id.desc())
+        .limit(window)
+        .subquery("recent")
+    )
+    matched = (
+        sa.select(recent.c.id)
+        .where(sa.text("recent.sv @@ to_tsquery('simple', :m)"))
+        .order_by(recent.c.id.desc())
+        .limit(limit)
+        .subquery("matched")
+    )
+    stmt = (
+        sa.select(*HIT_COLUMNS)
+        .join_from(V, matched, V.c.id == matched.c.id)
+        .order_by(V.c.id.desc())
+    )
+    return list((await conn.execute(stmt, {"m": tsquery(node)})).all())
 
 
 def _hit(row: Any, score: float = 0.0) -> VacancyHit:
@@ -253,11 +343,7 @@ async def _typo_candidates(conn: AsyncConnection, word: str) -> list[tuple[str, 
             .limit(TYPO_CANDIDATES)
         )
         rows = await conn.execute(stmt, {"match": " OR ".join(f'"{p}"' for p in pieces)})
-    else:
-        # pg_trgm's default threshold (0.3) misses two typos in short words ("sekuriti").
-        await conn.execute(
-            sa.select(sa.func.set_config("pg_trgm.similarity_threshold", TRGM_THRESHOLD, True))
-        )
+    else:  # the threshold is set by prepare_search
         stmt = (
             sa.select(T.c.term, T.c.df)
             .where(T.c.term.op("%")(word), T.c.df > 0, lengths)
@@ -353,6 +439,7 @@ async def _retrieve(
 async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> SearchPage:
     """One page (5) of the vacancies the query finds, best first; when none, broader
     searches to offer instead (``suggestions``, never empty then)."""
+    await prepare_search(conn)
     und, selection, rows = await _retrieve(conn, query)
     more = len(rows) > CANDIDATES
     ranked = order_search(rows[:CANDIDATES], selection.plan, today)
@@ -372,6 +459,7 @@ async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> 
 
 async def count(conn: AsyncConnection, query: VacancyQuery) -> int:
     """How many open vacancies ``query`` finds (at most CANDIDATES + 1: "more than")."""
+    await prepare_search(conn)
     _, _, rows = await _retrieve(conn, query)
     return len(rows)
 
@@ -452,40 +540,53 @@ async def recommend(
     Selected: the 100 newest of a desired job or an assessment group in the registered
     regency, the same in the province (and disability-friendly ones, for a person who said
     so), and in the whole country only when those are fewer than asked; still too few, the
-    newest in the person's place. Abroad: the registered country instead."""
+    newest in the person's place. Abroad: the registered country instead. By columns and
+    B-tree indexes (ix_vacancies_open_regency, ..._province): the same vacancies as the
+    tags would select, found without the full-text index."""
     wanted = interests(profile)
-    interest: Node | None = None
-    tags = [f"zzo{code}" for code in wanted.jobs] + [f"zzg{g}" for g in wanted.groups]
-    if tags:
-        interest = _tags(*tags)
-    abroad = bool(profile.country and profile.country != "ID")
-    where: list[Node] = []
-    if abroad:
-        assert profile.country is not None
-        where.append(_tags(f"zzc{profile.country.lower()}"))
+    interest: Any = None
+    if wanted.jobs or wanted.groups:
+        interest = sa.or_(
+            V.c.occupation_code.in_(sorted(wanted.jobs)), V.c.job_group.in_(sorted(wanted.groups))
+        )
+    where: list[Any] = []
+    if profile.country and profile.country != "ID":
+        where.append(V.c.country == profile.country)
     else:
         if profile.regency_code:
-            where.append(_tags(f"zzr{profile.regency_code}"))
+            where.append(V.c.regency_code == profile.regency_code)
         if profile.province_code:
-            where.append(_tags(f"zzp{profile.province_code}"))
-        where.append(_tags("zzcid"))
+            where.append(V.c.province_code == profile.province_code)
+        where.append(V.c.country == "ID")
     wanted_rows = offset + limit
     rows: list[Any] = []
 
-    async def add(node: Node) -> None:
-        rows.extend(await _candidates(conn, node, RECOMMEND_CANDIDATES))
+    async def add(*conditions: Any) -> None:
+        # The ids first (from the index alone on PostgreSQL), then their rows.
+        ids = (
+            sa.select(V.c.id)
+            .where(OPEN, *conditions)
+            .order_by(V.c.id.desc())
+            .limit(RECOMMEND_CANDIDATES)
+            .subquery("newest")
+        )
+        stmt = sa.select(*HIT_COLUMNS).join_from(V, ids, V.c.id == ids.c.id).order_by(V.c.id.desc())
+        rows.extend((await conn.execute(stmt)).all())
+
+    def enough() -> bool:
+        return len({r.id for r in rows}) >= wanted_rows
 
     if interest is not None:
-        for w in where[:-1]:  # the regency, the province
-            await add(All((interest, w)))
+        for place in where[:-1]:  # the regency, the province
+            await add(interest, place)
         if profile.disability:
-            await add(All((interest, where[-2] if len(where) > 1 else where[-1], _tags("zzdis"))))
-        if len({r.id for r in rows}) < wanted_rows or len(where) == 1:
-            await add(All((interest, where[-1])))  # the whole country (or abroad)
-    for node in where:  # too few: the newest in the person's place
-        if len({r.id for r in rows}) >= wanted_rows:
+            await add(interest, where[-2] if len(where) > 1 else where[-1], V.c.disability_friendly)
+        if not enough() or len(where) == 1:
+            await add(interest, where[-1])  # the whole country (or the country abroad)
+    for place in where:  # too few: the newest in the person's place
+        if enough():
             break
-        await add(node)
+        await add(place)
     ranked = order_recommendations(rows, profile, today)
     return [
         Recommendation(_hit(row, score), reasons)
@@ -507,6 +608,7 @@ async def categories(conn: AsyncConnection) -> tuple[tuple[str, str, int], ...]:
 
 async def featured_companies(conn: AsyncConnection, limit: int = 10) -> tuple[tuple[str, int], ...]:
     """Companies of the newest featured vacancies, with how many of those each has."""
+    await prepare_search(conn)
     rows = await _candidates(conn, _tags("zzfeat"), CANDIDATES)
     counted = Counter(r.company for r in rows)
     return tuple(sorted(counted.items(), key=lambda c: (-c[1], c[0]))[:limit])
@@ -600,54 +702,62 @@ async def upsert(
     conn: AsyncConnection, records: Iterable[VacancyRecord], *, now: datetime, today: date
 ) -> UpsertCounts:
     """Insert new vacancies and update changed ones, by (source, source_id); a vacancy past
-    its closes_at is stored closed. Newer postings get the higher ids (catalogue order)."""
+    its closes_at is stored closed. Newer postings get the higher ids (catalogue order).
+
+    New ones are inserted first (``ON CONFLICT DO NOTHING RETURNING``), so a first load
+    never looks rows up in a fast-growing table whose statistics are behind; the others
+    are then read by key, compared and updated when they changed."""
     latest = {(r.source, r.source_id): r for r in records}  # the last row of a key wins
     if not latest:
         return UpsertCounts()
     ordered = sorted(latest.values(), key=lambda r: (r.posted_at, r.source, r.source_id))
+    values = {(r.source, r.source_id): row_values(r, today) for r in ordered}
+    rows = [
+        {"source": source, "source_id": source_id, **v, "created_at": now, "updated_at": now}
+        for (source, source_id), v in values.items()
+    ]
+    insert: Any = sqlite.insert(V) if _is_sqlite(conn) else postgresql.insert(V)
+    stmt = insert.on_conflict_do_nothing(index_elements=["source", "source_id"]).returning(
+        V.c.source, V.c.source_id
+    )
+    inserted: set[tuple[str, str]] = set()
+    for chunk in _chunks(rows, 1000):
+        result = await conn.execute(stmt, chunk)
+        inserted.update((r.source, r.source_id) for r in result.all())
+    delta: Counter[str] = Counter()
+    for key in inserted:
+        delta.update(_indexed(values[key]))
+    rest = [key for key in values if key not in inserted]
     existing: dict[tuple[str, str], Any] = {}
     by_source: dict[str, list[str]] = {}
-    for source, source_id in latest:
+    for source, source_id in rest:
         by_source.setdefault(source, []).append(source_id)
     for source, source_ids in by_source.items():
-        for chunk in _chunks(source_ids, 500):  # (source, source_id IN ...) uses the index
-            rows = await conn.execute(
+        for ids in _chunks(source_ids, 500):  # (source, source_id IN ...) uses the index
+            found = await conn.execute(
                 sa.select(V.c.id, V.c.source, V.c.source_id, *(V.c[c] for c in CONTENT)).where(
-                    V.c.source == source, V.c.source_id.in_(chunk)
+                    V.c.source == source, V.c.source_id.in_(ids)
                 )
             )
-            for row in rows.all():
+            for row in found.all():
                 existing[(row.source, row.source_id)] = row._mapping
-    inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    delta: Counter[str] = Counter()
-    unchanged = 0
-    for record in ordered:
-        values = row_values(record, today)
-        old = existing.get((record.source, record.source_id))
-        if old is not None and all(old[c] == values[c] for c in CONTENT):
-            unchanged += 1
+    for key in rest:
+        old, new = existing[key], values[key]
+        if all(old[c] == new[c] for c in CONTENT):
             continue
-        delta.update(_indexed(values))
-        if old is None:
-            inserts.append(
-                {"source": record.source, "source_id": record.source_id, **values}
-                | {"created_at": now, "updated_at": now}
-            )
-        else:
-            delta.subtract(_indexed(old))
-            updates.append({"_id": old["id"], **values, "updated_at": now})
-    if inserts:
-        await conn.execute(sa.insert(V), inserts)
+        delta.update(_indexed(new))
+        delta.subtract(_indexed(old))
+        updates.append({"_id": old["id"], **new, "updated_at": now})
     if updates:
-        stmt = (
+        update = (
             sa.update(V)
             .where(V.c.id == sa.bindparam("_id"))
             .values({c: sa.bindparam(c) for c in (*CONTENT, "updated_at")})
         )
-        await conn.execute(stmt.execution_options(synchronize_session=False), updates)
+        await conn.execute(update.execution_options(synchronize_session=False), updates)
     await _count_terms(conn, delta)
-    return UpsertCounts(len(inserts), len(updates), unchanged)
+    return UpsertCounts(len(inserted), len(updates), len(rest) - len(updates))
 
 
 async def close_expired(conn: AsyncConnection, *, today: date, now: datetime) -> int:

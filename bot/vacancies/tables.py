@@ -31,7 +31,10 @@ UNMANAGED = {
     "vacancy_terms_fts",  # SQLite FTS5 trigram index over the vocabulary
     "vacancies.search_vector",  # PostgreSQL generated tsvector column
     "ix_vacancies_search",  # PostgreSQL GIN on search_vector, open vacancies only
+    "ix_vacancies_recent",  # PostgreSQL (id) INCLUDE (search_vector), open vacancies only
     "ix_vacancy_terms_trgm",  # PostgreSQL pg_trgm GIN on vacancy_terms.term
+    "ix_vacancies_open_regency",  # (regency_code, id), open only; PostgreSQL: with INCLUDE
+    "ix_vacancies_open_province",  # (province_code, id), open only; PostgreSQL: with INCLUDE
 }
 Base.metadata.info.setdefault("unmanaged", set()).update(UNMANAGED)
 

@@ -331,3 +331,72 @@ async def test_stats(catalogue: AsyncEngine) -> None:
     assert provinces["32"] == ("Jawa Barat", 22, 1) and provinces[""] == ("-", 4, 0)
     assert sum(o for _, _, o, _ in stats.by_group) == 83
     assert {g for g, *_ in stats.by_group} <= set(catalog().groups)
+
+
+def test_the_match_estimate() -> None:
+    counts = {"operator": 100, "produksi": 60, "mesin": 50, "zzp32": 200, "zzo8189": 30}
+    words = store.All((store.Terms("text", ("operator",)), store.Terms("text", ("produksi",))))
+    assert store.estimate(words, counts, 1000) == 60  # words of a title go together
+    placed = store.All((words, store.Terms("tags", ("zzp32",))))
+    assert store.estimate(placed, counts, 1000) == pytest.approx(12)  # a filter multiplies
+    either = store.Either((placed, store.Terms("tags", ("zzo8189",))))
+    assert store.estimate(either, counts, 1000) == pytest.approx(42)
+    assert store.estimate(store.Terms("text", ("mesin", "operator")), counts, 120) == 120
+
+
+async def test_both_postgres_ways_find_the_same_vacancies(catalogue: AsyncEngine) -> None:
+    if catalogue.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's two ways to the newest matches")
+    nodes = [
+        store.Terms("tags", ("zzall",)),
+        store.All((store.Terms("text", ("operator",)), store.Terms("tags", ("zzp32",)))),
+        store.Either((store.Terms("text", ("satpam",)), store.Terms("tags", ("zzo5414",)))),
+        store.Terms("text", ("nothing",)),
+    ]
+    async with read_only(catalogue) as conn:
+        await store.prepare_search(conn)
+        for node in nodes:
+            for limit in (3, 100):
+                bitmap = [r.id for r in await store._pg_bitmap(conn, node, limit)]
+                recent = [r.id for r in await store._pg_recent(conn, node, limit, 10**6)]
+                chosen = [r.id for r in await store._candidates(conn, node, limit)]
+                assert bitmap == recent == chosen == sorted(bitmap, reverse=True)
+        # a window of the newest 10 gives those 10 at most
+        few = [r.id for r in await store._pg_recent(conn, nodes[0], 100, 10)]
+        assert len(few) == 10
+
+
+async def test_recommendations_select_what_the_profile_says(
+    catalogue: AsyncEngine, today: date
+) -> None:
+    profile = Profile(
+        groups=(("83", 75),), desired_titles=("Kasir",), province_code="35", regency_code="3578"
+    )
+    async with read_only(catalogue) as conn:
+        found = await store.recommend(conn, profile, today=today, limit=50)
+    rows = list(parse_rows(read_rows((DATA / "relevance_catalogue.csv").read_text(), "csv")))
+    records = [r for _, r in rows if isinstance(r, VacancyRecord)]
+    fitting = {
+        r.source_id for r in records
+        if (r.occupation_code == "5230" or (r.occupation_code or "")[:2] == "83")
+        and r.country == "ID" and not (r.closes_at and r.closes_at < today)
+    }  # fmt: skip
+    assert {r.hit.source_id for r in found} >= fitting  # all of them, the rest after
+    surabaya = [r.hit.source_id for r in found if r.hit.regency_code == "3578"]
+    assert surabaya[:3] == [r.hit.source_id for r in found[:3]]
+    scores = [r.hit.score for r in found]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_recommendations_take_the_newest_fitting_ones_per_place(
+    catalogue: AsyncEngine, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "RECOMMEND_CANDIDATES", 2)
+    profile = Profile(groups=(("83", 75),), province_code="35", regency_code="3578")
+    async with read_only(catalogue) as conn:
+        found = await store.recommend(conn, profile, today=today, limit=2)
+    assert [r.hit.source_id for r in found] == ["R030", "R031"]  # drivers in Surabaya
+    assert found[0].reasons[:2] == (
+        Reason("interest", "83", "Pengemudi dan Operator Alat Berat Bergerak"),
+        Reason("regency", "3578", "Kota Surabaya"),
+    )

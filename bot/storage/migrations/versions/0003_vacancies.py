@@ -46,6 +46,11 @@ SQLITE_UP = [
         INSERT INTO vacancy_fts(rowid, search_text, search_tags)
         SELECT new.id, new.search_text, new.search_tags WHERE new.status = 'open';
     END""",
+    # Recommendations: the newest open vacancies of a regency or a province.
+    """CREATE INDEX ix_vacancies_open_regency ON vacancies (regency_code, id)
+    WHERE status = 'open'""",
+    """CREATE INDEX ix_vacancies_open_province ON vacancies (province_code, id)
+    WHERE status = 'open'""",
     # Typo candidates: words sharing 3-letter pieces with the typed one. The word is padded
     # as pg_trgm pads it ("  guru "), so its first letters count too.
     """CREATE VIRTUAL TABLE vacancy_terms_fts USING fts5(
@@ -58,6 +63,8 @@ SQLITE_UP = [
     END""",
 ]
 SQLITE_DOWN = [
+    "DROP INDEX IF EXISTS ix_vacancies_open_province",
+    "DROP INDEX IF EXISTS ix_vacancies_open_regency",
     "DROP TRIGGER IF EXISTS vacancy_terms_fts_delete",
     "DROP TRIGGER IF EXISTS vacancy_terms_fts_insert",
     "DROP TABLE IF EXISTS vacancy_terms_fts",
@@ -73,10 +80,23 @@ POSTGRES_UP = [
     STORED""",
     """CREATE INDEX ix_vacancies_search ON vacancies USING gin (search_vector)
     WHERE status = 'open'""",
+    # Recommendations: the newest open vacancies of a regency or a province, with what the
+    # profile is compared with, read without the table.
+    """CREATE INDEX ix_vacancies_open_regency ON vacancies (regency_code, id)
+    INCLUDE (job_group, occupation_code, disability_friendly) WHERE status = 'open'""",
+    """CREATE INDEX ix_vacancies_open_province ON vacancies (province_code, id)
+    INCLUDE (regency_code, job_group, occupation_code, disability_friendly)
+    WHERE status = 'open'""",
+    # The newest open vacancies with their words, read backwards without the table.
+    """CREATE INDEX ix_vacancies_recent ON vacancies (id) INCLUDE (search_vector)
+    WHERE status = 'open'""",
     "CREATE INDEX ix_vacancy_terms_trgm ON vacancy_terms USING gin (term gin_trgm_ops)",
 ]
 POSTGRES_DOWN = [
     "DROP INDEX IF EXISTS ix_vacancy_terms_trgm",
+    "DROP INDEX IF EXISTS ix_vacancies_recent",
+    "DROP INDEX IF EXISTS ix_vacancies_open_province",
+    "DROP INDEX IF EXISTS ix_vacancies_open_regency",
     "DROP INDEX IF EXISTS ix_vacancies_search",
     "ALTER TABLE vacancies DROP COLUMN IF EXISTS search_vector",
     # pg_trgm stays: other objects may use it, and creating it again is harmless.
