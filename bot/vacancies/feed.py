@@ -22,6 +22,7 @@ from bot.storage.db import read_only
 from bot.vacancies import store
 from bot.vacancies.importer import ImportFailed, detect_format, fetch_text, import_text
 from bot.vacancies.model import ImportReport
+from bot.vacancies.sample import ensure_sample_catalogue
 from bot.vacancies.tables import VacancyFeed
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ TIMEOUT = aiohttp.ClientTimeout(total=300)
 
 @dataclass(frozen=True)
 class FeedResult:
-    status: str  # loaded | not_modified | failed
+    status: str  # loaded | not_modified | failed | no_feed
     report: ImportReport | None = None
     detail: str = ""
 
@@ -130,3 +131,24 @@ async def _save(
     done = await conn.execute(sa.update(F).where(F.c.url == url).values(values))
     if done.rowcount == 0:
         await conn.execute(sa.insert(F).values(url=url, **values))
+
+
+async def catalogue_upkeep(
+    engine: AsyncEngine,
+    feed_url: str,
+    *,
+    now: datetime,
+    today: date,
+    session: aiohttp.ClientSession | None = None,
+) -> FeedResult:
+    """The scheduled job: refresh the feed when there is one, else close what has expired;
+    then load the sample if the catalogue needs it (sample.py: never once real vacancies
+    have been imported)."""
+    if feed_url:
+        result = await refresh_feed(engine, feed_url, now=now, today=today, session=session)
+    else:
+        async with engine.begin() as conn:
+            closed = await store.close_expired(conn, today=today, now=now)
+        result = FeedResult("no_feed", ImportReport(closed=closed))
+    await ensure_sample_catalogue(engine, now=now, today=today)
+    return result

@@ -538,8 +538,8 @@ async def recommend(
     """Open vacancies for this person, best first, each with its reasons (ranking.py).
 
     Selected: the 100 newest of a desired job or an assessment group in the registered
-    regency, the same in the province (and disability-friendly ones, for a person who said
-    so), and in the whole country only when those are fewer than asked; still too few, the
+    regency, the same in the province, and in the whole country only when those are fewer
+    than asked (disability-friendly ones rank higher for a person who said so); still too few, the
     newest in the person's place. Abroad: the registered country instead. By columns and
     B-tree indexes (ix_vacancies_open_regency, ..._province): the same vacancies as the
     tags would select, found without the full-text index."""
@@ -579,8 +579,6 @@ async def recommend(
     if interest is not None:
         for place in where[:-1]:  # the regency, the province
             await add(interest, place)
-        if profile.disability:
-            await add(interest, where[-2] if len(where) > 1 else where[-1], V.c.disability_friendly)
         if not enough() or len(where) == 1:
             await add(interest, where[-1])  # the whole country (or the country abroad)
     for place in where:  # too few: the newest in the person's place

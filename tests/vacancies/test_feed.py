@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import Settings, SettingsError
 from bot.storage.db import read_only
 from bot.vacancies import store
-from bot.vacancies.feed import F, refresh_feed
+from bot.vacancies.feed import F, catalogue_upkeep, refresh_feed
 from bot.vacancies.model import VacancyQuery
 
 
@@ -141,3 +141,19 @@ def test_the_feed_setting() -> None:
             Settings.from_env({"VACANCY_FEED_URL": bad})
     with pytest.raises(SettingsError, match="VACANCY_FEED_INTERVAL_MINUTES"):
         Settings.from_env({"VACANCY_FEED_INTERVAL_MINUTES": "1"})
+
+
+async def test_the_scheduled_upkeep(
+    db: AsyncEngine, feed: tuple[Feed, str], now: datetime, today: date
+) -> None:
+    server, url = feed
+    without = await catalogue_upkeep(db, "", now=now, today=today)
+    assert without.status == "no_feed" and await titles(db, today)  # the sample, loaded
+    server.body = rows("Satpam")
+    with_feed = await catalogue_upkeep(db, url, now=now, today=today)
+    assert with_feed.status == "loaded"
+    assert await titles(db, today) == ["Satpam"]  # real vacancies retire the sample
+    later = date(2025, 7, 1)
+    closed = await catalogue_upkeep(db, "", now=now, today=later)
+    assert closed.report is not None and closed.report.closed == 1
+    assert await titles(db, later) == []  # real vacancies were here: no fictional ones again
