@@ -222,13 +222,15 @@ async def _pg_candidates(conn: AsyncConnection, node: Node, limit: int) -> list[
     counts = {t: int(n) for t, n in rows.all()}
     total = max(1, counts.get("zzall", 0))
     expected = max(estimate(node, counts, total), 1.0)
-    if expected * HEAP_COST <= limit * total / expected * INDEX_COST:
-        return await _pg_bitmap(conn, node, limit)
-    window = min(total, math.ceil(3 * limit * total / expected))
-    found = await _pg_recent(conn, node, limit, window)
-    if len(found) < limit and window < total:  # rarer than expected: take them all
-        return await _pg_bitmap(conn, node, limit)
-    return found
+    for _ in range(2):  # the estimate, then what the first window found
+        if expected * HEAP_COST <= limit * total / expected * INDEX_COST:
+            break
+        window = min(total, math.ceil(3 * limit * total / expected))
+        found = await _pg_recent(conn, node, limit, window)
+        if len(found) >= limit or window >= total:
+            return found
+        expected = max(len(found), 1) * total / window  # rarer than expected
+    return await _pg_bitmap(conn, node, limit)
 
 
 async def _pg_bitmap(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
