@@ -78,6 +78,10 @@ TERMS_FTS = sa.table("vacancy_terms_fts", sa.column("rowid", sa.Integer))
 TYPO_CANDIDATES = 40
 RECOMMEND_CANDIDATES = 100  # per selection (regency, province, country)
 TRGM_THRESHOLD = "0.2"
+SETTINGS = (
+    ("plan_cache_mode", "force_custom_plan"),
+    ("pg_trgm.similarity_threshold", TRGM_THRESHOLD),
+)
 MAX_RELAXED_WORDS = 4
 
 CONTENT = (
@@ -151,11 +155,14 @@ def _is_sqlite(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "sqlite"
 
 
-async def _candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
+async def _candidates(
+    conn: AsyncConnection, node: Node, limit: int, counts: dict[str, int] | None = None
+) -> list[Any]:
     """The ``limit`` newest (by id) open vacancies matching ``node``, as rows with the
-    columns of HIT_COLUMNS (ranking reads them; hits are made for the page only)."""
+    columns of HIT_COLUMNS (ranking reads them; hits are made for the page only).
+    ``counts``: document counts already read (PostgreSQL plans with them)."""
     if not _is_sqlite(conn):
-        return await _pg_candidates(conn, node, limit)
+        return await _pg_candidates(conn, node, limit, counts)
     stmt = (
         sa.select(*HIT_COLUMNS)
         .select_from(FTS.join(V, V.c.id == FTS.c.rowid))
@@ -180,12 +187,7 @@ async def prepare_search(conn: AsyncConnection) -> None:
     know how common they are) and pg_trgm's threshold (its default 0.3 misses two typos in
     short words such as "sekuriti")."""
     if not _is_sqlite(conn):
-        await conn.execute(
-            sa.select(
-                sa.func.set_config("plan_cache_mode", "force_custom_plan", True),
-                sa.func.set_config("pg_trgm.similarity_threshold", TRGM_THRESHOLD, True),
-            )
-        )
+        await conn.execute(sa.select(*(sa.func.set_config(n, v, True) for n, v in SETTINGS)))
 
 
 def _node_terms(node: Node) -> set[str]:
@@ -216,10 +218,14 @@ def estimate(node: Node, counts: dict[str, int], total: int) -> float:
     return result
 
 
-async def _pg_candidates(conn: AsyncConnection, node: Node, limit: int) -> list[Any]:
-    terms = _node_terms(node) | {"zzall"}
-    rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term.in_(sorted(terms))))
-    counts = {t: int(n) for t, n in rows.all()}
+async def _pg_candidates(
+    conn: AsyncConnection, node: Node, limit: int, known: dict[str, int] | None = None
+) -> list[Any]:
+    counts = dict(known or {})
+    missing = sorted((_node_terms(node) | {"zzall"}) - set(counts))
+    if missing:
+        rows = await conn.execute(sa.select(T.c.term, T.c.df).where(T.c.term.in_(missing)))
+        counts.update({t: 0 for t in missing} | {t: int(n) for t, n in rows.all()})
     total = max(1, counts.get("zzall", 0))
     expected = max(estimate(node, counts, total), 1.0)
     for _ in range(2):  # the estimate, then what the first window found
@@ -292,14 +298,27 @@ def _hit(row: Any, score: float = 0.0) -> VacancyHit:
 # -- vocabulary -------------------------------------------------------------------------------
 
 
-async def _resolve(conn: AsyncConnection, words: Sequence[str]) -> list[WordAlternatives]:
+async def _resolve(
+    conn: AsyncConnection, words: Sequence[str], counts: dict[str, int] | None = None
+) -> list[WordAlternatives]:
     """Each typed word with the indexed words standing for it (terms.alternatives): one
     vocabulary read for all the words (each word and the most frequent longer words it
-    begins), and a trigram lookup for a word no open vacancy has."""
+    begins), and a trigram lookup for a word no open vacancy has.
+
+    ``counts`` (PostgreSQL only, for the plan) receives the document count of every term
+    read and of the terms already in it. On PostgreSQL the same read also sets the
+    transaction's settings (prepare_search): one round trip less."""
     unique = list(dict.fromkeys(words))
-    if not unique:
+    wanted = sorted(counts) if counts is not None else []
+    if not unique and not wanted:
         return []
-    parts = []
+    parts: list[Any] = []
+    if not _is_sqlite(conn):
+        for name, value in SETTINGS:
+            setting = sa.func.set_config(name, value, True)
+            parts.append(sa.select(sa.literal(-2).label("w"), setting, sa.literal(0)))
+    if wanted:
+        parts.append(sa.select(sa.literal(-1), T.c.term, T.c.df).where(T.c.term.in_(wanted)))
     for i, word in enumerate(unique):
         where = [T.c.term == word]
         if len(word) >= PREFIX_MIN and not word.startswith("zz"):
@@ -314,7 +333,7 @@ async def _resolve(conn: AsyncConnection, words: Sequence[str]) -> list[WordAlte
         parts.append(sa.select(inner.c.w, inner.c.term, inner.c.df))
     found: dict[int, list[tuple[str, int]]] = {}
     for i, term, df in (await conn.execute(sa.union_all(*parts))).all():
-        found.setdefault(int(i), []).append((term, df))
+        found.setdefault(int(i), []).append((term, int(df)))
     out: list[WordAlternatives] = []
     for i, word in enumerate(unique):
         rows = found.get(i, [])
@@ -323,6 +342,11 @@ async def _resolve(conn: AsyncConnection, words: Sequence[str]) -> list[WordAlte
         if df <= 0 and len(word) >= FUZZY_MIN:
             fuzzy = await _typo_candidates(conn, word)
         out.append(alternatives(word, df, rows, fuzzy))
+        if counts is not None:
+            counts.update(rows)
+            counts.update(fuzzy)
+    if counts is not None:
+        counts.update(found.get(-1, []))
     return out
 
 
@@ -425,14 +449,18 @@ async def _retrieve(
     conn: AsyncConnection, query: VacancyQuery
 ) -> tuple[Understanding, Selection, list[Any]]:
     und, places, abroad = understood(query)
-    selection = select(und, await _resolve(conn, und.words))
+    where = filters(query, places, abroad)
+    counts: dict[str, int] | None = None
+    if not _is_sqlite(conn):  # the tags' counts come with the words'
+        tags = {t for node in where for t in _node_terms(node)}
+        counts = dict.fromkeys(tags | {"zzall"} | {f"zzo{c}" for c, _ in und.occupations}, 0)
+    selection = select(und, await _resolve(conn, und.words, counts))
     if selection.core is None:
         return und, selection, []
-    where = filters(query, places, abroad)
-    hits = await _candidates(conn, All((selection.core, *where)), CANDIDATES + 1)
+    hits = await _candidates(conn, All((selection.core, *where)), CANDIDATES + 1, counts)
     if len(hits) < PAGE_SIZE and selection.relaxed is not None:
         seen = {h.id for h in hits}
-        more = await _candidates(conn, All((selection.relaxed, *where)), CANDIDATES + 1)
+        more = await _candidates(conn, All((selection.relaxed, *where)), CANDIDATES + 1, counts)
         hits += [h for h in more if h.id not in seen]
         hits.sort(key=lambda h: -h.id)
     return und, selection, hits
@@ -441,7 +469,6 @@ async def _retrieve(
 async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> SearchPage:
     """One page (5) of the vacancies the query finds, best first; when none, broader
     searches to offer instead (``suggestions``, never empty then)."""
-    await prepare_search(conn)
     und, selection, rows = await _retrieve(conn, query)
     more = len(rows) > CANDIDATES
     ranked = order_search(rows[:CANDIDATES], selection.plan, today)
@@ -461,7 +488,6 @@ async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> 
 
 async def count(conn: AsyncConnection, query: VacancyQuery) -> int:
     """How many open vacancies ``query`` finds (at most CANDIDATES + 1: "more than")."""
-    await prepare_search(conn)
     _, _, rows = await _retrieve(conn, query)
     return len(rows)
 

@@ -46,10 +46,12 @@ SQLITE_UP = [
         INSERT INTO vacancy_fts(rowid, search_text, search_tags)
         SELECT new.id, new.search_text, new.search_tags WHERE new.status = 'open';
     END""",
-    # Recommendations: the newest open vacancies of a regency or a province.
-    """CREATE INDEX ix_vacancies_open_regency ON vacancies (regency_code, id)
-    WHERE status = 'open'""",
-    """CREATE INDEX ix_vacancies_open_province ON vacancies (province_code, id)
+    # Recommendations: the newest open vacancies of a regency or a province, with what the
+    # profile is compared with (covering: the table is not read to choose them).
+    """CREATE INDEX ix_vacancies_open_regency
+    ON vacancies (regency_code, id, job_group, occupation_code) WHERE status = 'open'""",
+    """CREATE INDEX ix_vacancies_open_province
+    ON vacancies (province_code, id, regency_code, job_group, occupation_code)
     WHERE status = 'open'""",
     # Typo candidates: words sharing 3-letter pieces with the typed one. The word is padded
     # as pg_trgm pads it ("  guru "), so its first letters count too.
@@ -83,9 +85,9 @@ POSTGRES_UP = [
     # Recommendations: the newest open vacancies of a regency or a province, with what the
     # profile is compared with, read without the table.
     """CREATE INDEX ix_vacancies_open_regency ON vacancies (regency_code, id)
-    INCLUDE (job_group, occupation_code, disability_friendly) WHERE status = 'open'""",
+    INCLUDE (job_group, occupation_code) WHERE status = 'open'""",
     """CREATE INDEX ix_vacancies_open_province ON vacancies (province_code, id)
-    INCLUDE (regency_code, job_group, occupation_code, disability_friendly)
+    INCLUDE (regency_code, job_group, occupation_code)
     WHERE status = 'open'""",
     # The newest open vacancies with their words, read backwards without the table.
     """CREATE INDEX ix_vacancies_recent ON vacancies (id) INCLUDE (search_vector)
