@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, nlu."""
+"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, nlu, vacancies."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.settings import Settings, SettingsError
+from bot.vacancies import cli as vacancies_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     add_nlu_arguments(
         sub.add_parser("nlu", help="free-text understanding: parse, evaluate, train (nlu/cli.py)")
     )
+    vacancies_cli.add_parser(sub)
     return parser
 
 
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             from nlu.cli import run as run_nlu
 
             return run_nlu(args, settings)
+        if args.command == "vacancies":
+            return vacancies_cli.run(args, settings)
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)

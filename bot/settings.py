@@ -264,6 +264,8 @@ class Settings:
     # Where the free-text classifier is cached: "" = $XDG_CACHE_HOME/pendamping-jkp (or
     # ~/.cache/pendamping-jkp); "none" = keep it in memory only (nlu/model.py).
     nlu_cache_dir: str = ""
+    vacancy_feed_url: str = ""  # VACANCY_FEED_URL: CSV or JSON Lines, fetched on a schedule
+    vacancy_feed_minutes: int = 60  # VACANCY_FEED_INTERVAL_MINUTES
     rules: RuleSettings = field(default_factory=RuleSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
@@ -349,6 +351,10 @@ class Settings:
             encryption_keys=env.get("DATA_ENCRYPTION_KEY", "").strip(),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
             nlu_cache_dir=env.get("NLU_CACHE_DIR", "").strip(),
+            vacancy_feed_url=env.get("VACANCY_FEED_URL", "").strip(),
+            vacancy_feed_minutes=_int(
+                env, "VACANCY_FEED_INTERVAL_MINUTES", defaults.vacancy_feed_minutes, 5
+            ),
             rules=rules,
             sms=SmsSettings.from_env(env),
             evidence=evidence,
@@ -394,6 +400,12 @@ class Settings:
             raise SettingsError("EVIDENCE_STORE_MAX_SIDE must be at least EVIDENCE_MIN_SIDE")
         if ev.near_duplicate_distance > 64:
             raise SettingsError("EVIDENCE_NEAR_DUPLICATE_DISTANCE is in bits of 64: 0 to 64")
+        feed = urlparse(self.vacancy_feed_url)
+        if self.vacancy_feed_url and (feed.scheme not in ("http", "https") or not feed.netloc):
+            raise SettingsError(
+                f"VACANCY_FEED_URL must be an http:// or https:// address, "
+                f"got {self.vacancy_feed_url!r}"
+            )
         allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
         if self.webhook_secret and not set(self.webhook_secret) <= allowed:
             raise SettingsError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and -")

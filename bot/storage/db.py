@@ -155,10 +155,8 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (never takes SQLite's write lock)."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execution_options(**{READ_ONLY: True})
-                async with conn.begin():
-                    yield conn
+            async with read_only(self.engine) as conn:
+                yield conn
         except Exception as e:
             if _unavailable(e):
                 raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
@@ -166,6 +164,20 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction, for searches and reports: on SQLite a deferred ``BEGIN`` (a
+    WAL snapshot; it never takes or waits for the write lock that every other transaction
+    takes with ``BEGIN IMMEDIATE``), on PostgreSQL ``READ ONLY``."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(postgresql_readonly=True)
+        else:
+            await conn.execution_options(**{READ_ONLY: True})
+        async with conn.begin():
+            yield conn
 
 
 def alembic_config() -> Config:

@@ -330,3 +330,31 @@ class Application(Base):
     status_at: Mapped[datetime]
     # {"title", "company", "city", ...} and the CV snapshot: personal, encrypted
     data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+
+
+def _unmanaged(name: str | None, type_: str, table: str | None) -> bool:
+    """Made by migrations with dialect-specific DDL, listed in ``metadata.info["unmanaged"]``
+    (a table also covers its SQLite shadow tables, ``<name>_data`` etc.)."""
+    names: set[str] = Base.metadata.info.get("unmanaged", set())
+    if name is None:
+        return False
+    if type_ == "column":
+        return f"{table}.{name}" in names
+    if type_ == "table":
+        return any(name == n or name.startswith(n + "_") for n in names)
+    return name in names
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name``: skip what :func:`_unmanaged` lists, before reflection."""
+    return not _unmanaged(name, type_, parent_names.get("table_name"))
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+    """Alembic ``include_object``: the same for the metadata side."""
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return not _unmanaged(name, type_, table)
+
+
+# Tables of other packages share this metadata (imported last: they subclass Base).
+import bot.vacancies.tables  # noqa: E402, F401

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.storage.db import alembic_config, downgrade, make_engine, migrate
-from bot.storage.models import Base
+from bot.storage.models import Base, include_name, include_object
 
 
 def revisions() -> list[str]:
@@ -39,7 +39,12 @@ async def test_models_match_the_newest_migration(db_url: str) -> None:
         await migrate(engine)
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+                lambda c: compare_metadata(
+                    MigrationContext.configure(
+                        c, opts={"include_name": include_name, "include_object": include_object}
+                    ),
+                    Base.metadata,
+                )
             )
         assert diff == []
     finally:
