@@ -1,0 +1,412 @@
+"""The cost of a turn, side by side (issue 15).
+
+Three pipelines get the same Telegram Update JSON, one process, one run:
+
+- **project**: ``Dispatcher.feed_raw_update`` on the project's own dispatcher
+  (bot/channels/telegram.py ``build_dispatcher``) → engine → state saved and replies queued in
+  the outbox (one transaction) → the project's outbox sender → ``TelegramDelivery`` →
+  ``send_message`` on a mocked Bot session: no socket, but the request form is still built
+  (``AiohttpSession.build_form_data``) and the reply parsed (``check_response``);
+- **aiogram**: a bare aiogram dispatcher answering the same updates with one
+  ``send_message`` each on the same mocked session;
+- **floor**: a bare SQLAlchemy Core transaction per turn doing the same durable work (select
+  the user row, update a 900-byte state, insert an outbox row), on the same database.
+
+Each is measured with 1 user (turns one after another) and with 50 users at once: turns/s,
+latency p50/p95/p99, and this process's CPU per turn. Repetitions are interleaved (project,
+aiogram, floor, project, ...) and the ratios project/aiogram and project/floor reported as
+min/median over them: the machine is shared and noisy; ratios hold where absolute numbers
+drift. The walk is tests/transcripts/eligible_pkwt.yml (buttons pressed, answers typed), and
+every project conversation must end at the eligibility verdict, or the run FAILs.
+
+    python benchmarks/bench_pipeline.py                  # both databases, 3 repetitions
+    python benchmarks/bench_pipeline.py --db sqlite --reps 5 --users 50 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.types import CallbackQuery, Message
+from cryptography.fernet import Fernet
+from sqlalchemy import JSON, Column, MetaData, String, Table, insert, select, update
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.app import App, build_app  # noqa: E402
+from bot.channels.telegram import CHANNEL, TelegramDelivery, build_dispatcher  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.storage.db import make_engine  # noqa: E402
+from bot.storage.models import Id  # noqa: E402
+from bot.testing.clock import FrozenClock  # noqa: E402
+from bot.testing.db import stored_state  # noqa: E402
+from scheduler.outbox import OutboxSender  # noqa: E402
+
+TOKEN = "123456:BENCH-TOKEN"
+PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TRANSCRIPT = ROOT / "tests" / "transcripts" / "eligible_pkwt.yml"
+
+
+# -- the mocked Bot API session ----------------------------------------------------------
+class MockedSession(BaseSession):
+    """No socket: the request form is built as aiohttp would build it, a canned reply is
+    parsed by aiogram's own ``check_response``. Calls are counted per chat."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._forms = AiohttpSession()
+        self.sent: dict[int, int] = defaultdict(int)
+        self.waiters: dict[int, list[tuple[int, asyncio.Future[None]]]] = defaultdict(list)
+        self._ids = itertools.count(1)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> Any:
+        self._forms.build_form_data(bot, method)
+        name = method.__api_method__
+        chat = getattr(method, "chat_id", None)
+        if name in ("sendMessage", "editMessageText"):
+            result: Any = {
+                "message_id": next(self._ids), "date": 0,
+                "chat": {"id": chat, "type": "private", "first_name": "B"},
+                "text": getattr(method, "text", ""),
+            }  # fmt: skip
+        else:
+            result = True
+        response = self.check_response(
+            bot=bot, method=method, status_code=200,
+            content=json.dumps({"ok": True, "result": result}),
+        )  # fmt: skip
+        if name == "sendMessage" and isinstance(chat, int):
+            self.sent[chat] += 1
+            done = [w for w in self.waiters[chat] if self.sent[chat] >= w[0]]
+            for w in done:
+                self.waiters[chat].remove(w)
+                if not w[1].done():
+                    w[1].set_result(None)
+        return response.result
+
+    def until(self, chat: int, count: int) -> Awaitable[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.sent[chat] >= count:
+            future.set_result(None)
+        else:
+            self.waiters[chat].append((count, future))
+        return future
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        await self._forms.close()
+
+
+# -- the walk ------------------------------------------------------------------------------
+@functools.cache
+def walk() -> list[tuple[str, str]]:
+    """(kind, value) per turn: ("text", typed) or ("press", payload)."""
+    steps = yaml.safe_load(TRANSCRIPT.read_text(encoding="utf-8"))["steps"]
+    turns = []
+    for step in steps:
+        if "user" in step:
+            turns.append(("text", str(step["user"])))
+        elif "choose" in step:
+            turns.append(("press", str(step["choose"])))
+    return turns
+
+
+_update_ids = itertools.count(1)
+
+
+def update_json(chat: int, kind: str, value: str) -> dict[str, Any]:
+    user = {"id": chat, "is_bot": False, "first_name": "Budi"}
+    private = {"id": chat, "type": "private", "first_name": "Budi"}
+    if kind == "text":
+        return {"update_id": next(_update_ids), "message": {
+            "message_id": next(_update_ids), "date": 0, "chat": private, "from": user,
+            "text": value}}  # fmt: skip
+    markup = {"inline_keyboard": [[{"text": "Pilihan", "callback_data": value}]]}
+    return {"update_id": next(_update_ids), "callback_query": {
+        "id": str(next(_update_ids)), "from": user, "chat_instance": "ci", "data": value,
+        "message": {"message_id": 1, "date": 0, "chat": private, "text": "Pertanyaan",
+                    "from": {"id": 123456, "is_bot": True, "first_name": "JKP"},
+                    "reply_markup": markup}}}  # fmt: skip
+
+
+@dataclass
+class Result:
+    turns: int
+    seconds: float
+    cpu: float
+    latencies: list[float]
+
+    def row(self) -> dict[str, float]:
+        lat = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
+
+        return {
+            "turns_per_s": self.turns / self.seconds, "p50_ms": pct(0.50), "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99), "cpu_ms_per_turn": self.cpu * 1000 / self.turns,
+        }  # fmt: skip
+
+
+async def measure(users: int, run_user: Callable[[int], Awaitable[list[float]]]) -> Result:
+    start, cpu = time.perf_counter(), time.process_time()
+    lists = await asyncio.gather(*(run_user(u) for u in range(users)))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    latencies = [x for lst in lists for x in lst]
+    return Result(len(latencies), seconds, cpu, latencies)
+
+
+# -- the three pipelines ---------------------------------------------------------------------
+class Project:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.session = MockedSession()
+        self.bot = Bot(TOKEN, session=self.session)
+        self.dp = build_dispatcher(app)
+        self.sender = OutboxSender(
+            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain), app.engine.clock,
+            per_second=0, chat_interval=0,
+        )  # fmt: skip
+        self.queued: dict[str, int] = defaultdict(int)
+        handle = app.engine.handle
+
+        async def counting(event: Any) -> int:
+            n = await handle(event)
+            self.queued[event.sender_id] += n
+            return n
+
+        app.engine.handle = counting  # type: ignore[method-assign]
+        self.stop = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.app.engine.on_queued = self.sender.wake
+        self.task = asyncio.create_task(self.sender.run(self.stop))
+
+    async def close(self) -> None:
+        self.stop.set()
+        self.sender.wake()
+        if self.task:
+            await self.task
+        await self.bot.session.close()
+
+    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
+        async def run(u: int) -> list[float]:
+            chat = base + u
+            latencies = []
+            for kind, value in walk():
+                t0 = time.perf_counter()
+                await self.dp.feed_raw_update(self.bot, update_json(chat, kind, value))
+                await self.session.until(chat, self.queued[str(chat)])
+                latencies.append(time.perf_counter() - t0)
+            return latencies
+
+        return run
+
+
+class BareAiogram:
+    def __init__(self) -> None:
+        self.session = MockedSession()
+        self.bot = Bot(TOKEN, session=self.session)
+        self.dp = Dispatcher()
+        router = Router()
+
+        @router.message()
+        async def on_message(message: Message, bot: Bot) -> None:
+            await bot.send_message(message.chat.id, "ok")
+
+        @router.callback_query()
+        async def on_press(query: CallbackQuery, bot: Bot) -> None:
+            await query.answer()
+            assert query.message is not None
+            await bot.send_message(query.message.chat.id, "ok")
+
+        self.dp.include_router(router)
+
+    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
+        async def run(u: int) -> list[float]:
+            latencies = []
+            for kind, value in walk():
+                t0 = time.perf_counter()
+                await self.dp.feed_raw_update(self.bot, update_json(base + u, kind, value))
+                latencies.append(time.perf_counter() - t0)
+            return latencies
+
+        return run
+
+
+class Floor:
+    """The durable work of a turn as one bare Core transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        meta = MetaData()
+        self.users = Table("floor_users", meta, Column("id", Id, primary_key=True),
+                           Column("address", String(64)), Column("state", JSON))  # fmt: skip
+        self.outbox = Table("floor_outbox", meta, Column("id", Id, primary_key=True),
+                            Column("address", String(64)), Column("body", JSON))  # fmt: skip
+        self.meta = meta
+        self.state = {"v": 2, "dialogs": {"eligibility": {"answers": {"x": "y" * 850}}}}
+
+    async def setup(self, users: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(self.meta.create_all)
+            await conn.execute(insert(self.users), [
+                {"id": i, "address": str(i), "state": {}} for i in range(1, users + 1)
+            ])  # fmt: skip
+
+    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
+        async def run(u: int) -> list[float]:
+            latencies = []
+            for _ in walk():
+                t0 = time.perf_counter()
+                async with self.engine.begin() as conn:
+                    await conn.execute(select(self.users).where(self.users.c.id == u + 1))
+                    await conn.execute(
+                        update(self.users).where(self.users.c.id == u + 1).values(state=self.state)
+                    )
+                    await conn.execute(insert(self.outbox).values(address=str(u + 1),
+                                                                  body={"parts": []}))  # fmt: skip
+                latencies.append(time.perf_counter() - t0)
+            return latencies
+
+        return run
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+# -- a run on one database ------------------------------------------------------------------
+async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
+    settings = replace(Settings(), database_url=url, encryption_keys=Fernet.generate_key().decode())
+    app = await build_app(settings, clock=FrozenClock())
+    project = Project(app)
+    await project.start()
+    bare = BareAiogram()
+    floor = Floor(url)
+    await floor.setup(users)
+    results: dict[str, dict[int, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    base = itertools.count(1, 1000)
+    problems: list[str] = []
+    try:
+        for _ in range(reps):
+            for concurrency in (1, users):
+                for name, pipeline in (("project", project), ("aiogram", bare), ("floor", floor)):
+                    start = next(base)
+                    result = await measure(concurrency, pipeline.user(start))
+                    results[name][concurrency].append(result.row())
+                    if name == "project":
+                        for u in range(concurrency):
+                            state = await stored_state(app, CHANNEL, str(start + u))
+                            if state.get("dialogs", {}).get("eligibility", {}).get("step") != (
+                                "result"
+                            ):
+                                problems.append(f"user {start + u} did not reach the verdict")
+    finally:
+        await project.close()
+        await floor.close()
+        await bare.session.close()
+        await app.close()
+    return {"results": results, "problems": problems}
+
+
+def summarise(db: str, data: dict[str, Any], users: int) -> list[str]:
+    lines = []
+    res = data["results"]
+    for concurrency in (1, users):
+        row = {}
+        for name in ("project", "aiogram", "floor"):
+            runs = res[name][concurrency]
+            row[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        ratios_a = [
+            p["turns_per_s"] / a["turns_per_s"]
+            for p, a in zip(res["project"][concurrency], res["aiogram"][concurrency], strict=True)
+        ]
+        ratios_f = [
+            p["turns_per_s"] / f["turns_per_s"]
+            for p, f in zip(res["project"][concurrency], res["floor"][concurrency], strict=True)
+        ]
+        for name in ("project", "aiogram", "floor"):
+            r = row[name]
+            lines.append(
+                f"| {db} | {concurrency} | {name} | {r['turns_per_s']:.0f} | {r['p50_ms']:.1f} | "
+                f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms_per_turn']:.2f} |"
+            )
+        lines.append(
+            f"| {db} | {concurrency} | **ratios** | project/aiogram {min(ratios_a):.3f} / "
+            f"{statistics.median(ratios_a):.3f} | project/floor {min(ratios_f):.2f} / "
+            f"{statistics.median(ratios_f):.2f} | (min / median) | | |"
+        )
+    return lines
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    out: dict[str, Any] = {}
+    lines = ["| DB | users | pipeline | turns/s | p50 ms | p95 ms | p99 ms | CPU ms/turn |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    failed = False
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = await run_db(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.users, args.reps)
+        out["sqlite"] = data
+        lines += summarise("SQLite", data, args.users)
+        failed |= bool(data["problems"])
+    if args.db in ("postgres", "both"):
+        import asyncpg  # type: ignore[import-untyped]
+
+        name = f"jkp_bench_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(PG)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            data = await run_db(PG.rsplit("/", 1)[0] + f"/{name}", args.users, args.reps)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+        out["postgres"] = data
+        lines += summarise("PostgreSQL", data, args.users)
+        failed |= bool(data["problems"])
+    print("\n".join(lines))
+    for db, data in out.items():
+        for problem in data["problems"][:5]:
+            print(f"FAIL {db}: {problem}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
