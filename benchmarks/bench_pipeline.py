@@ -26,8 +26,8 @@ every project conversation must end at the eligibility verdict, or the run FAILs
 from __future__ import annotations
 
 import argparse
-import functools
 import asyncio
+import functools
 import itertools
 import json
 import os
