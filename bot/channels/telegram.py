@@ -138,16 +138,21 @@ def build_dispatcher(app: App) -> Dispatcher:
     router = Router(name="engine")
     engine = app.engine
 
+    intake = app.intake
+
     @router.message()
-    async def on_message(message: Message, event_update: Update) -> None:
-        await engine.handle(event_from_message(message, event_update.update_id))
+    async def on_message(message: Message, event_update: Update, bot: Bot) -> None:
+        event = event_from_message(message, event_update.update_id)
+        async with intake.in_order(event):  # a chat's messages in order, downloads included
+            await engine.handle(await intake.telegram(bot, message, event))  # evidence photos
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
         # The engine first: a message typed right after the tap must not overtake it.
         event = event_from_callback(query, event_update.update_id)
         if event is not None:
-            await engine.handle(event)
+            async with intake.in_order(event):  # after the photos sent before the tap
+                await engine.handle(event)
         with contextlib.suppress(Exception):
             await query.answer()
         await _mark_chosen(query, bot)

@@ -42,19 +42,20 @@ import warnings
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 import aiohttp
 import imagehash
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from bot.evidence.config import EvidenceSettings
+from bot.evidence.refusals import REFUSAL_KEYS as REFUSAL_KEYS  # re-exported
+from bot.evidence.refusals import Refusal as Refusal
 from bot.storage import crypto
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 try:  # HEIC, the iPhone's format, sent as a file
     import pillow_heif
@@ -74,33 +75,6 @@ _REF = re.compile(r"[0-9a-f]{64}")
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # the default, stated: a cut file is refused
-
-
-class Refusal(StrEnum):
-    TOO_LARGE = "too_large"
-    DOWNLOAD_FAILED = "download_failed"
-    NOT_FOUND = "not_found"  # a console path that is not a readable file
-    NOT_IMAGE = "not_image"
-    PDF = "pdf"
-    HEIC_UNSUPPORTED = "heic_unsupported"
-    TRUNCATED = "truncated"
-    TOO_SMALL = "too_small"
-    TOO_MANY_PIXELS = "too_many_pixels"  # a decompression bomb, or simply too big to decode
-    DUPLICATE = "duplicate"  # the same photo again from the same person (the caller decides)
-
-
-REFUSAL_KEYS: Final[dict[Refusal, str]] = {
-    Refusal.TOO_LARGE: "utter_evidence_refused_too_large",
-    Refusal.DOWNLOAD_FAILED: "utter_evidence_refused_download_failed",
-    Refusal.NOT_FOUND: "utter_evidence_refused_not_found",
-    Refusal.NOT_IMAGE: "utter_evidence_refused_not_image",
-    Refusal.PDF: "utter_evidence_refused_pdf",
-    Refusal.HEIC_UNSUPPORTED: "utter_evidence_refused_heic_unsupported",
-    Refusal.TRUNCATED: "utter_evidence_refused_truncated",
-    Refusal.TOO_SMALL: "utter_evidence_refused_too_small",
-    Refusal.TOO_MANY_PIXELS: "utter_evidence_refused_too_many_pixels",
-    Refusal.DUPLICATE: "utter_evidence_refused_duplicate",
-}
 
 
 class EvidenceRefused(Exception):
@@ -174,6 +148,10 @@ async def download_telegram_file(
 
 
 async def _download(bot: Bot, file_id: str, directory: Path, limit: int) -> Path:
+    # aiogram takes a while to import: only what downloads from Telegram pays for it.
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+
     try:
         info = await bot.get_file(file_id)
     except TelegramBadRequest as e:
