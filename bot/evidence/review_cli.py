@@ -46,7 +46,8 @@ def _detail(d: EvidenceDetail) -> list[str]:
     return lines
 
 
-async def run_review(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+async def run_review(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     review = EvidenceReview(app)
     reviewer = args.reviewer or getpass.getuser()
     try:
