@@ -89,6 +89,7 @@ async def build_app(
     if (path := sqlite_path(settings.database_url)) is not None:
         log.info("database: %s (SQLite)", path.resolve())
     engine = make_engine(settings.database_url)
+    evidence.add_sqlite_functions(engine)  # before the first connection (the migration's)
     await migrate(engine)
     db = Database(engine)
     await load_pepper(db)

@@ -30,6 +30,7 @@ class Upload:
     ref: str = ""  # the stored file's reference ("" when refused)
     sha256: str = ""  # of the file as received
     phash: str = ""  # perceptual hash, 16 hex digits
+    dhash: str = ""  # difference hash, 16 hex digits
     mime: str = ""
     width: int = 0
     height: int = 0

@@ -259,6 +259,7 @@ class PreparedImage:
     source_format: str  # JPEG, PNG, WEBP, HEIF, MPO
     sha256: str  # of the file as received (exact duplicates)
     phash: str  # 16 hex digits, pHash of the upright picture (near-duplicates)
+    dhash: str  # 16 hex digits, difference hash: a second opinion (see bot/records/evidence.py)
     received_bytes: int
 
 
@@ -350,6 +351,7 @@ def _clean(im: Image.Image, settings: EvidenceSettings, sha256: str, size: int) 
         source_format=source_format,
         sha256=sha256,
         phash=str(imagehash.phash(picture)),
+        dhash=str(imagehash.dhash(picture)),
         received_bytes=size,
     )
 
@@ -366,7 +368,7 @@ async def receive_telegram(
     path = await download_telegram_file(
         bot, file_id, store.tmp_dir, settings, declared_size=declared_size
     )
-    return await _prepare_and_remove(path, settings)
+    return await prepare_received(path, settings)
 
 
 async def receive_local(
@@ -374,10 +376,11 @@ async def receive_local(
 ) -> PreparedImage:
     """Copy, validate and clean the photo at a path the console user typed."""
     path = await copy_local_file(raw_path, store.tmp_dir, settings.max_bytes)
-    return await _prepare_and_remove(path, settings)
+    return await prepare_received(path, settings)
 
 
-async def _prepare_and_remove(path: Path, settings: EvidenceSettings) -> PreparedImage:
+async def prepare_received(path: Path, settings: EvidenceSettings) -> PreparedImage:
+    """Validate and clean a fetched file (in a thread), then delete it."""
     try:
         return await asyncio.to_thread(prepare_image, path, settings)
     finally:
@@ -416,6 +419,7 @@ class StoredFile:
     width: int
     height: int
     size: int  # bytes of the stored picture, before encryption
+    dhash: str = ""
 
 
 class EvidenceStore:
@@ -454,7 +458,14 @@ class EvidenceStore:
 
         await asyncio.to_thread(seal_and_write)
         return StoredFile(
-            ref, image.sha256, image.phash, image.mime, image.width, image.height, len(image.data)
+            ref,
+            image.sha256,
+            image.phash,
+            image.mime,
+            image.width,
+            image.height,
+            len(image.data),
+            image.dhash,
         )
 
     def _write(self, path: Path, token: bytes) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -36,9 +36,9 @@ from bot.evidence.config import EvidenceSettings
 from bot.evidence.files import (
     EvidenceRefused,
     EvidenceStore,
-    PreparedImage,
-    receive_local,
-    receive_telegram,
+    copy_local_file,
+    download_telegram_file,
+    prepare_received,
 )
 from bot.evidence.refusals import Refusal
 from bot.storage import people
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from aiogram.types import Message
 
 log = logging.getLogger(__name__)
+Fetch = Callable[[Path], Awaitable[Path]]  # copies or downloads a file into a folder
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".jfif")
 # What a typed console line must look like to be read as a file path.
@@ -82,6 +83,41 @@ class Intake:
             return None
         return snap.person.id
 
+    # -- any channel ------------------------------------------------------------------
+    async def receive(
+        self, event: InboundEvent, fetch: Fetch, *, media: str = "photo", group: str = ""
+    ) -> InboundEvent:
+        """A file a channel can fetch (``fetch(folder)`` copies or downloads it into that
+        private folder and returns its path, raising :class:`EvidenceRefused`), passed on as
+        an upload when evidence is awaited; the event as it is otherwise. The WhatsApp
+        channel plugs its media download in here."""
+        person_id = await self.waiting_person(event)
+        if person_id is None:
+            return event
+        return await self._receive(person_id, _as_media(event, media), fetch, group)
+
+    async def _receive(
+        self, person_id: int, event: InboundEvent, fetch: Fetch, group: str
+    ) -> InboundEvent:
+        try:
+            path = await fetch(self.store.tmp_dir)
+            image = await prepare_received(path, self.settings)
+        except EvidenceRefused as e:
+            log.info("evidence file refused: %s", e.reason.value)
+            return replace(event, upload=Upload(refused=e.reason.value, group=group))
+        try:
+            stored = await self.store.put(owner_of(person_id), image)
+        except OSError:
+            log.exception("could not store an evidence photo")
+            upload = Upload(refused=Refusal.DOWNLOAD_FAILED.value, group=group)
+            return replace(event, upload=upload)
+        upload = Upload(
+            ref=stored.ref, sha256=stored.sha256, phash=stored.phash, dhash=stored.dhash,
+            mime=stored.mime,
+            width=stored.width, height=stored.height, size=stored.size, group=group,
+        )  # fmt: skip
+        return replace(event, upload=upload)
+
     # -- Telegram ----------------------------------------------------------------------
     async def telegram(self, bot: Bot, message: Message, event: InboundEvent) -> InboundEvent:
         """A photo, or an image sent as a file, becomes an upload when evidence is awaited."""
@@ -101,14 +137,13 @@ class Intake:
             if refused is not None:
                 return replace(event, upload=Upload(refused=refused.value, group=group))
             file_id, declared = document.file_id, document.file_size
-        try:
-            image = await receive_telegram(
-                bot, file_id, self.store, self.settings, declared_size=declared
+
+        async def download(folder: Path) -> Path:
+            return await download_telegram_file(
+                bot, file_id, folder, self.settings, declared_size=declared
             )
-        except EvidenceRefused as e:
-            log.info("evidence photo refused: %s", e.reason.value)
-            return replace(event, upload=Upload(refused=e.reason.value, group=group))
-        return replace(event, upload=await self._store(person_id, image, group))
+
+        return await self._receive(person_id, event, download, group)
 
     # -- console ------------------------------------------------------------------------
     async def console(self, event: InboundEvent) -> InboundEvent:
@@ -116,40 +151,23 @@ class Intake:
         text = event.text.strip()
         if event.kind is not EventKind.TEXT or not _PATHLIKE.search(text):
             return event
-        person_id = await self.waiting_person(event)
-        if person_id is None:
-            return event
-        media = replace(event, kind=EventKind.MEDIA, media="document", text="")
-        try:
-            image = await receive_local(text, self.store, self.settings)
-        except EvidenceRefused as e:
-            log.info("evidence file refused: %s", e.reason.value)
-            return replace(media, upload=Upload(refused=e.reason.value))
-        return replace(media, upload=await self._store(person_id, image, ""))
+        return await self.receive(event, self._copy(text), media="document")
 
     async def local_file(self, event: InboundEvent, path: Path, group: str = "") -> InboundEvent:
-        """A file already on this machine, sent as a photo (tests, transcripts, importers):
-        the same checks as a download."""
-        media = replace(event, kind=EventKind.MEDIA, media="photo", text="")
-        person_id = await self.waiting_person(event)
-        if person_id is None:
-            return media
-        try:
-            image = await receive_local(str(path), self.store, self.settings)
-        except EvidenceRefused as e:
-            return replace(media, upload=Upload(refused=e.reason.value, group=group))
-        return replace(media, upload=await self._store(person_id, image, group))
+        """A file on this machine sent as a photo (tests, transcripts, an importer): the
+        same checks as a download."""
+        received = await self.receive(event, self._copy(str(path)), group=group)
+        return received if received.upload else _as_media(event, "photo")
 
-    async def _store(self, person_id: int, image: PreparedImage, group: str) -> Upload:
-        try:
-            stored = await self.store.put(owner_of(person_id), image)
-        except OSError:
-            log.exception("could not store an evidence photo")
-            return Upload(refused=Refusal.DOWNLOAD_FAILED.value, group=group)
-        return Upload(
-            ref=stored.ref, sha256=stored.sha256, phash=stored.phash, mime=stored.mime,
-            width=stored.width, height=stored.height, size=stored.size, group=group,
-        )  # fmt: skip
+    def _copy(self, raw: str) -> Fetch:
+        async def copy(folder: Path) -> Path:
+            return await copy_local_file(raw, folder, self.settings.max_bytes)
+
+        return copy
+
+
+def _as_media(event: InboundEvent, media: str) -> InboundEvent:
+    return replace(event, kind=EventKind.MEDIA, media=media, text="")
 
 
 def _document_refusal(mime: str, name: str) -> Refusal | None:

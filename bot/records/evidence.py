@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import BigInteger, cast, delete, event, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import BIT
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.services import Scope, Services
 from bot.core.types import Upload
@@ -58,14 +59,10 @@ def sha_key(sha256: str) -> str:
     return address_hash(SHA_NAMESPACE, sha256)
 
 
-def phash_to_int(phash: str) -> int:
-    """A 64-bit pHash (16 hex digits) as the signed integer a BIGINT holds."""
-    value = int(phash, 16)
+def hash_to_int(digest: str) -> int:
+    """A 64-bit image hash (16 hex digits) as the signed integer a BIGINT holds."""
+    value = int(digest, 16)
     return value - _BITS if value >= _BITS >> 1 else value
-
-
-def phash_distance(a: int, b: int) -> int:
-    return ((a ^ b) & (_BITS - 1)).bit_count()
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -137,34 +134,65 @@ async def all_refs(conn: AsyncConnection) -> set[str]:
 
 
 # -- writing -------------------------------------------------------------------------------
+def hamming(column: Any, value: int, dialect: str) -> Any:
+    """SQL for the bits that differ between a 64-bit hash column and ``value``: PostgreSQL's
+    ``bit_count`` (14+), or the ``jkp_hamming`` function :func:`add_sqlite_functions` gives
+    each SQLite connection. Computed in the database: only the near rows come back."""
+    if dialect == "postgresql":
+        return func.bit_count(cast(column.op("#")(literal(value, BigInteger)), BIT(64)))
+    return func.jkp_hamming(column, literal(value, BigInteger))
+
+
+def _sqlite_hamming(a: int | None, b: int | None) -> int:
+    return 64 if a is None or b is None else ((a ^ b) & (_BITS - 1)).bit_count()
+
+
+def add_sqlite_functions(engine: AsyncEngine) -> None:
+    """Give every new SQLite connection of ``engine`` the functions these queries use."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _functions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("jkp_hamming", 2, _sqlite_hamming, deterministic=True)
+
+
 async def nearest_other(
-    conn: AsyncConnection, person_id: int, phash: int, threshold: int
+    conn: AsyncConnection, person_id: int, phash: int, dhash: int, threshold: int
 ) -> tuple[int, int] | None:
-    """(file id, distance) of the other persons' photo nearest to ``phash``, if closer than
-    ``threshold`` bits. A scan of one integer per stored photo (benchmarks/bench_evidence.py
-    measures it)."""
+    """(file id, pHash distance) of the other persons' photo nearest to this one, if both its
+    pHash and its dHash are closer than ``threshold`` bits. Two hashes, because one 64-bit
+    pHash puts different pages of the same layout within a few bits of each other (measured:
+    1 % of pairs of different synthetic letters under 6 bits; none with both hashes), while a
+    recompressed or rescaled copy stays within 2 bits on both. A scan of the table, computed
+    in the database (benchmarks/bench_evidence_turns.py)."""
     if threshold <= 0:
         return None
-    best: tuple[int, int] | None = None
-    rows = await conn.execute(select(F.c.id, F.c.phash).where(F.c.person_id != person_id))
-    for file_id, other in rows:
-        distance = phash_distance(phash, other)
-        if distance < threshold and (best is None or distance < best[1]):
-            best = (file_id, distance)
-    return best
+    dialect = conn.dialect.name
+    by_phash = hamming(F.c.phash, phash, dialect).label("distance")
+    by_dhash = hamming(F.c.dhash, dhash, dialect)
+    row = (
+        await conn.execute(
+            select(F.c.id, by_phash)
+            .where(F.c.person_id != person_id, by_phash < threshold, by_dhash < threshold)
+            .order_by(by_phash, F.c.id)
+            .limit(1)
+        )
+    ).first()
+    return (int(row.id), int(row.distance)) if row else None
 
 
 async def stage_upload(
     conn: AsyncConnection, person_id: int, upload: Upload, now: datetime, threshold: int
 ) -> int:
     """Keep a stored photo for the piece in progress; returns its row id."""
-    value = phash_to_int(upload.phash)
-    near = await nearest_other(conn, person_id, value, threshold)
+    phash, dhash = hash_to_int(upload.phash), hash_to_int(upload.dhash)
+    near = await nearest_other(conn, person_id, phash, dhash, threshold)
     row = await conn.execute(
         insert(F)
         .values(
             person_id=person_id, evidence_id=None, ref=upload.ref, sha_key=sha_key(upload.sha256),
-            phash=value, near_file_id=near[0] if near else None,
+            phash=phash, dhash=dhash, near_file_id=near[0] if near else None,
             near_distance=near[1] if near else None, mime=upload.mime, width=upload.width,
             height=upload.height, size=upload.size, created_at=now,
         )

@@ -364,9 +364,9 @@ class EvidenceFile(Base):
     """One stored photo (bot/evidence/files.py): ``ref`` names the encrypted file under
     ``EVIDENCE_DIR``. A photo received while the piece is still being put together has no
     ``evidence_id`` yet (staged). ``sha_key`` is a keyed hash of the photo's sha256 (the same
-    photo twice from one person is refused), ``phash`` its perceptual hash as a signed 64-bit
-    integer (near-duplicates across persons); ``near_file_id`` is the other person's photo
-    it resembles, kept for the reviewer."""
+    photo twice from one person is refused); ``phash`` and ``dhash`` its perceptual and
+    difference hashes as signed 64-bit integers (near-duplicates across persons: both must be
+    near); ``near_file_id`` is the other person's photo it resembles, kept for the reviewer."""
 
     __tablename__ = "evidence_files"
     __table_args__ = (Index("ix_evidence_files_person_sha", "person_id", "sha_key"),)
@@ -379,6 +379,7 @@ class EvidenceFile(Base):
     ref: Mapped[str] = mapped_column(String(64))
     sha_key: Mapped[str] = mapped_column(String(64))
     phash: Mapped[int] = mapped_column(BigInteger)
+    dhash: Mapped[int] = mapped_column(BigInteger)
     near_file_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("evidence_files.id", ondelete="SET NULL")
     )

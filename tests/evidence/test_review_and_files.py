@@ -48,6 +48,12 @@ async def uploader(app: App, user: str, tmp_path: Path) -> ChatClient:
     return client
 
 
+async def person_of(app: App, client: ChatClient) -> int:
+    snap = await snapshot(app, client.channel, client.user)
+    assert snap is not None
+    return snap.person.id
+
+
 async def upload(
     client: ChatClient, folder: Path, company: str, *photos: str, finish: bool = True
 ) -> None:
@@ -282,3 +288,36 @@ async def test_rekey_seals_the_files_with_the_new_key(
     for ref in refs:  # readable with the new key alone
         data = only_new.open_bytes((Path(settings.evidence.directory) / ref[:2] / ref).read_bytes())
         assert data.startswith(b"\xff\xd8")
+
+
+async def test_near_duplicates_need_both_hashes_near(app: App, tmp_path: Path) -> None:
+    """Different pages of one layout often have pHashes a few bits apart; only a copy of the
+    same picture is near on the dHash too."""
+    from bot.core.types import Upload
+    from bot.records.evidence_model import StageUpload
+
+    async def staged(person_id: int, name: str) -> int | None:
+        image = await prepared(app, tmp_path, name)
+        stored = await app.files.put(f"person:{person_id}", image)
+        upload = Upload(ref=stored.ref, sha256=stored.sha256, phash=stored.phash,
+                        dhash=stored.dhash, mime=stored.mime, width=stored.width,
+                        height=stored.height, size=stored.size)  # fmt: skip
+        await apply_effects(app, person_id, StageUpload(upload))
+        F = table(EvidenceFile)
+        async with app.db.read() as conn:
+            return (
+                await conn.execute(select(F.c.near_file_id).where(F.c.ref == stored.ref))
+            ).scalar_one()
+
+    a, b = [await person_of(app, await uploader(app, user, tmp_path)) for user in ("n1", "n2")]
+    for seed in range(20):
+        assert await staged(a, f"letter{seed}") is None
+    flagged = [seed for seed in range(40, 60) if await staged(b, f"letter{seed}") is not None]
+    assert flagged == []  # other letters of the same layout: not flagged
+    near = await staged(b, "letter7-q40")  # a recompressed copy of a's seventh letter
+    F = table(EvidenceFile)
+    async with app.db.read() as conn:
+        (seventh,) = (await conn.execute(
+            select(F.c.id).where(F.c.person_id == a).order_by(F.c.id).offset(7).limit(1)
+        )).scalars()  # fmt: skip
+    assert near == seventh

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("ref", sa.String(64), nullable=False),
         sa.Column("sha_key", sa.String(64), nullable=False),
         sa.Column("phash", sa.BigInteger(), nullable=False),
+        sa.Column("dhash", sa.BigInteger(), nullable=False),
         sa.Column("near_file_id", Id, nullable=True),
         sa.Column("near_distance", sa.Integer(), nullable=True),
         sa.Column("mime", sa.String(32), nullable=False),
