@@ -538,7 +538,7 @@ class EvidenceDialog(DialogDefaults):
             return Turn(data)  # deleted meanwhile: nothing to tell
         lines = [
             Say(NOTICE[(event.kind, item.kind)], {
-                "company": item.company, "day": _day(item.day), "reason": item.reason})
+                "company": item.company, "day": _day(item.day), "why": item.reason})
         ]  # fmt: skip
         start = self._start(ctx)
         month = month_of(start, item.day, self.rules) if start else None
@@ -583,7 +583,7 @@ def _route_of(progress: MonthProgress, kind: EvidenceKind) -> RouteProgress:
 
 def _item_line(item: EvidenceItem) -> Say:
     return Say(ITEM[(item.kind, item.status)], {
-        "day": _day(item.day), "company": item.company, "reason": item.reason})  # fmt: skip
+        "day": _day(item.day), "company": item.company, "why": item.reason})  # fmt: skip
 
 
 def _read_start(text: str, today: date) -> date | str:

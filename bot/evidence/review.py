@@ -86,7 +86,7 @@ class EvidenceReview:
         return await self._decide(evidence_id, Review.ACCEPTED, "", reviewer, notify=notify)
 
     async def reject(self, evidence_id: int, reason: str, reviewer: str) -> Decision:
-        reason = " ".join(clean_text(reason).split())
+        reason = " ".join(clean_text(reason).split()).rstrip(" .")  # the message adds a "."
         if not reason:
             raise ReviewError("a rejection needs a reason the person can act on")
         if len(reason) > MAX_REASON:

@@ -36,7 +36,9 @@ def _detail(d: EvidenceDetail) -> list[str]:
         lines.append(f"  reason:   {d.reason}")
     for n, f in enumerate(d.files, 1):
         line = f"  photo {n}: {f.mime} {f.width}x{f.height}, {f.size} bytes"
-        if f.near_distance is not None:
+        if f.near_distance is not None and f.near_file_id is None:
+            line += f"; NEAR-DUPLICATE (distance {f.near_distance}) of a photo since deleted"
+        elif f.near_distance is not None:
             where = f"evidence #{f.near_evidence_id}" if f.near_evidence_id else "an unsent piece"
             line += (
                 f"; NEAR-DUPLICATE (distance {f.near_distance}) of a photo of person "
