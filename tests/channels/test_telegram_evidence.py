@@ -5,12 +5,14 @@ a file can be wrong."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiogram.types import Update
+from PIL import Image
 from sqlalchemy import select
 
 from bot.app import App, build_app
@@ -159,9 +161,11 @@ async def test_a_photo_an_album_and_images_as_files_make_one_piece(
     assert pieces[0].channel == "telegram" and not pieces[0].near_duplicate
     on_disk = await runtime.app.files.refs()
     assert on_disk == {f.ref for f in files}
-    for ref in on_disk:  # encrypted: no JPEG or PNG signature, no EXIF, no location
+    for ref in on_disk:  # encrypted (a Fernet token), and inside: no metadata, no location
         raw = runtime.app.files.path_of(ref).read_bytes()
-        assert not raw.startswith((b"\xff\xd8", b"\x89PNG")) and b"Exif" not in raw
+        assert raw.startswith(b"gAAAAA") and not raw.startswith((b"\xff\xd8", b"\x89PNG"))
+        with Image.open(io.BytesIO(await runtime.app.files.read(ref))) as picture:
+            assert not picture.getexif() and "xmp" not in picture.info
 
 
 async def test_album_photos_are_in_the_piece_before_a_tap_that_follows_them(
