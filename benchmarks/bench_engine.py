@@ -563,6 +563,9 @@ async def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     result["load_before"] = round(os.getloadavg()[0], 2)
     async with database(kind) as url:
         settings = replace(Settings(), database_url=url)
+        if "evidence" in {f.name for f in fields(Settings)}:  # evidence photos (unused here)
+            files = tempfile.mkdtemp(prefix="jkp-bench-files-")
+            settings = replace(settings, evidence=replace(settings.evidence, directory=files))
         if "encryption_keys" in {f.name for f in fields(Settings)}:
             # State and outbox bodies are encrypted at rest (bot/storage/crypto.py).
             settings = replace(settings, encryption_keys=Fernet.generate_key().decode())

@@ -38,6 +38,8 @@ ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", None)
 
 async def run(url: str, persons: int, repeats: int) -> dict[str, float]:
     settings = replace(Settings(), database_url=url, encryption_keys=Fernet.generate_key().decode())
+    files = tempfile.mkdtemp(prefix="jkp-bench-files-")  # evidence photos: none here
+    settings = replace(settings, evidence=replace(settings.evidence, directory=files))
     app = await build_app(settings, clock=FrozenClock(NOW))
     try:
         rng = random.Random(1)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.core.conversation import Router
 from bot.core.domain import Domain, load_default_domain
@@ -16,11 +17,12 @@ from bot.dialogs.base import Dialog
 from bot.dialogs.consent import ConsentDialog
 from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
+from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
-from bot.records import applications
+from bot.records import applications, evidence
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
@@ -28,6 +30,10 @@ from bot.storage.db import Database, make_engine, migrate, sqlite_path
 from bot.storage.secrets import load_pepper
 from nlu.interpreter import Interpreter, shared_interpreter
 from nlu.model import resolve_cache_dir
+
+if TYPE_CHECKING:  # Pillow and aiogram load when the app is built, not when this is imported
+    from bot.evidence.files import EvidenceStore
+    from bot.evidence.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ def build_router(settings: Settings) -> Router:
         AssessmentDialog(),
         JobSeekerDialog(),
         ProfileDialog(),
+        EvidenceDialog(settings.rules),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -56,10 +63,11 @@ async def load_nlu(settings: Settings) -> Interpreter:
     return interpreter
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     services = Services()
     records.register(services, settings.rules)
-    applications.register(services)
+    applications.register(services, settings.rules)
+    evidence.register(services, settings.rules, settings.evidence, files)
     return services
 
 
@@ -68,6 +76,8 @@ class App:
     settings: Settings
     db: Database
     engine: Engine
+    files: EvidenceStore  # the encrypted evidence photos (EVIDENCE_DIR)
+    intake: Intake  # what channels call with a photo before the engine's turn
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -86,10 +96,15 @@ async def build_app(
     settings: Settings, *, clock: Clock = system_clock, domain: Domain | None = None
 ) -> App:
     """Connect, migrate to the newest schema, load the reference data, assemble the engine."""
+    from bot.evidence.files import EvidenceStore
+    from bot.evidence.intake import Intake
+
     configure_encryption(settings)
+    files = EvidenceStore(settings.evidence_dir())
     if (path := sqlite_path(settings.database_url)) is not None:
         log.info("database: %s (SQLite)", path.resolve())
     engine = make_engine(settings.database_url)
+    evidence.add_sqlite_functions(engine)  # before the first connection (the migration's)
     await migrate(engine)
     db = Database(engine)
     await load_pepper(db)
@@ -100,8 +115,8 @@ async def build_app(
         domain=domain or load_default_domain(),
         interpreter=await load_nlu(settings),
         timezone=settings.zone,
-        services=build_services(settings),
+        services=build_services(settings, files),
         clock=clock,
         message_ttl=timedelta(hours=settings.outbox_message_ttl_hours),
     )
-    return App(settings, db, core)
+    return App(settings, db, core, files, Intake(db, files, settings.evidence))

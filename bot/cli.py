@@ -1,4 +1,5 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, nlu, vacancies."""
+"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
+vacancies."""
 
 from __future__ import annotations
 
@@ -21,8 +22,24 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database schema and exit")
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
     sub.add_parser(
-        "rekey", help="re-encrypt stored data with the first DATA_ENCRYPTION_KEY (after rotation)"
+        "rekey",
+        help="re-encrypt stored data and evidence photos with the first DATA_ENCRYPTION_KEY "
+        "(after rotation)",
     )
+    evidence = sub.add_parser("evidence", help="evidence photos of the monthly job search")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", required=True)
+    review = evidence_sub.add_parser(
+        "review",
+        help="list pending evidence, show one (--export its photos), accept, reject --reason",
+    )
+    review.add_argument("action", nargs="?", default="list",
+                        choices=["list", "show", "accept", "reject"])  # fmt: skip
+    review.add_argument("id", nargs="?", type=int, help="the evidence number (#) from the list")
+    review.add_argument("--reason", default="", help="why it is rejected (sent to the person)")
+    review.add_argument("--reviewer", default="", help="who decides (default: your user name)")
+    review.add_argument("--export", metavar="DIR", help="show: write the photos, decrypted, here")
+    review.add_argument("--quiet", action="store_true", help="accept: do not tell the person")
+    review.add_argument("--limit", type=int, default=50, help="list: at most this many")
     from nlu.cli import add_arguments as add_nlu_arguments
 
     add_nlu_arguments(
@@ -61,13 +78,24 @@ async def _run(settings: Settings) -> None:
         await app.close()
 
 
-async def _rekey(settings: Settings) -> int:
+async def _rekey(settings: Settings) -> tuple[int, int]:
     from bot.app import build_app
     from bot.storage.rekey import reencrypt_all
 
     app = await build_app(settings)
     try:
-        return await reencrypt_all(app.db)
+        return await reencrypt_all(app.db), await app.files.rekey()
+    finally:
+        await app.close()
+
+
+async def _review(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.evidence.review_cli import run_review
+
+    app = await build_app(settings)
+    try:
+        return await run_review(app, args)
     finally:
         await app.close()
 
@@ -103,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_nlu(args, settings)
         if args.command == "vacancies":
             return vacancies_cli.run(args, settings)
+        if args.command == "evidence":
+            return asyncio.run(_review(settings, args))
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)
@@ -140,8 +170,10 @@ def _dispatch(command: str, settings: Settings) -> int:
         print("jkp-bot: database is at the newest schema")
         return 0
     if command == "rekey":
-        rows = asyncio.run(_rekey(settings))
-        print(f"jkp-bot: re-encrypted {rows} row(s) with the first key")
+        rows, files = asyncio.run(_rekey(settings))
+        print(
+            f"jkp-bot: re-encrypted {rows} row(s) and {files} evidence photo(s) with the first key"
+        )
         return 0
     deleted = asyncio.run(_purge(settings))
     print(f"jkp-bot: deleted {deleted} inactive user(s)")

@@ -48,6 +48,9 @@ async def purge_inactive(app: App, batch: int = PURGE_BATCH) -> int:
             )
         if forgotten < batch * 20:
             break
+    from bot.evidence.upkeep import sweep_files
+
+    await sweep_files(app.db, app.files, app.engine.clock())  # photos no row refers to
     if app.db.sqlite:  # keep the planner's statistics fresh (PostgreSQL's autovacuum does)
         async with app.db.write() as conn:
             await conn.exec_driver_sql("PRAGMA optimize")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
+from bot.evidence.config import EvidenceSettings
 from bot.settings import Settings
 from bot.testing.client import ChatClient
 from bot.testing.clock import FrozenClock
@@ -85,8 +86,9 @@ TEST_KEY = "vH0cPzM5y2mQk5y7sLwP1oVb0m2n0lq0Yt8Tq3wC6xU="  # a Fernet key for te
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return replace(Settings(), database_url=db_url, encryption_keys=TEST_KEY)
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    evidence = EvidenceSettings(directory=str(tmp_path / "evidence"))  # needed with PostgreSQL
+    return replace(Settings(), database_url=db_url, encryption_keys=TEST_KEY, evidence=evidence)
 
 
 @pytest.fixture

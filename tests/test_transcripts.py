@@ -5,7 +5,9 @@ Steps: ``user`` types text; ``choose`` picks a button offered by the last messag
 pressing it); ``choose_shown`` picks one of the last options shown, above later messages
 without any (typing the number shown then); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
-its file id); ``long`` types N characters; ``times: N`` sends the same ``user`` text N times.
+its file id); ``photo`` sends a sample file (bot/testing/images.py ``sample``) as a photo
+(typed as a path on the console, through the app's intake elsewhere); ``long`` types N
+characters; ``times: N`` sends the same ``user`` text N times.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
@@ -20,12 +22,15 @@ import yaml
 
 from bot.app import App
 from bot.testing.client import ChatClient
+from bot.testing.images import sample
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
 SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
-async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
+async def replay(
+    client: ChatClient, steps: list[dict[str, Any]], files: Path | None = None
+) -> None:
     for number, step in enumerate(steps, 1):
         where = f"step {number} {step}"
         for _ in range(int(step.get("times", 1)) - 1):  # the same answer, repeated
@@ -55,6 +60,12 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
             await client.click(step["click"])
         elif "media" in step:
             await client.media(step["media"], attachment=step.get("attachment", ""))
+        elif "photo" in step:
+            assert files is not None, f"{where}: photos need a folder"
+            data, suffix = sample(str(step["photo"]))
+            path = files / f"{step['photo']}{suffix}"
+            path.write_bytes(data)
+            await client.photo(path)
         elif "long" in step:
             await client.send("x" * int(step["long"]))
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
@@ -66,6 +77,7 @@ async def replay(client: ChatClient, steps: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize("channel", ["console", "telegram"])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-async def test_transcript(app: App, name: str, channel: str) -> None:
+async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> None:
     script = SCRIPTS[name]
-    await replay(ChatClient(app.engine, channel=channel, user="4242"), script["steps"])
+    client = ChatClient(app.engine, channel=channel, user="4242", intake=app.intake)
+    await replay(client, script["steps"], tmp_path)

@@ -44,7 +44,7 @@ async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.
     interactive = stdin.isatty()
 
     async def send(event: InboundEvent) -> None:
-        await app.engine.handle(event)
+        await app.engine.handle(await app.intake.console(event))  # a typed photo path
         await sender.drain()
 
     await sender.drain()  # anything queued before a restart

@@ -67,7 +67,6 @@ from aiohttp import ClientError, web
 from bot.app import App
 from bot.channels.polling import UpdatePoller, backoff
 from bot.core.domain import Domain, Rendered
-from bot.core.engine import Engine
 from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
 from bot.settings import SettingsError
 from bot.storage import people
@@ -280,23 +279,28 @@ class PrivateOnly:
         return router
 
 
-def engine_router(engine: Engine) -> Router:
+def engine_router(app: App) -> Router:
     """Every private message and button press goes to the engine. The handlers let
     :class:`StorageUnavailable` through (aiogram re-raises what no error handler takes), so
-    the update stays unconfirmed and comes again."""
+    the update stays unconfirmed and comes again. An evidence photo is received (downloaded,
+    checked, stored) before its turn, in the chat's order (bot/evidence/intake.py)."""
     router = Router(name="engine")
     private = F.chat.type == ChatType.PRIVATE
+    engine, intake = app.engine, app.intake
 
     @router.message(private)
-    async def on_message(message: Message, event_update: Update) -> None:
-        await engine.handle(event_from_message(message, event_update.update_id))
+    async def on_message(message: Message, event_update: Update, bot: Bot) -> None:
+        event = event_from_message(message, event_update.update_id)
+        async with intake.in_order(event):  # a chat's messages in order, downloads included
+            await engine.handle(await intake.telegram(bot, message, event))  # evidence photos
 
     @router.callback_query(F.func(lambda q: q.message is None or q.message.chat.type == "private"))
     async def on_callback(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
         # The engine first: a message typed right after the tap must not overtake it.
         event = event_from_callback(query, event_update.update_id)
         if event is not None:
-            await engine.handle(event)
+            async with intake.in_order(event):  # after the photos sent before the tap
+                await engine.handle(event)
         with contextlib.suppress(Exception):
             await query.answer()
         await _mark_chosen(query, bot)
@@ -319,7 +323,7 @@ def build_dispatcher(
     dp.include_router((guard or PrivateOnly(app.engine.domain)).router())
     for router in routers:
         dp.include_router(router)
-    dp.include_router(engine_router(app.engine))
+    dp.include_router(engine_router(app))
     return dp
 
 

@@ -412,7 +412,7 @@ class Router:
                 dialogs[state.active] = turn.data
             cleared = replace(state, active=None, dialogs=dialogs)
             said = turn.messages[0] if turn.messages else say("utter_cancelled")
-            return Outcome(cleared, (combine(said, Say(MENU)),))
+            return Outcome(cleared, (combine(said, Say(MENU)),), turn.effects)
         if intent == "back":
             if not state.active:
                 return Outcome(state, (combine(Say("utter_nothing_to_go_back"), Say(MENU)),))

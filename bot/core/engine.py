@@ -456,7 +456,9 @@ class Engine:
         if event.kind is EventKind.START:
             return Input(intent="start")
         if event.kind is EventKind.MEDIA:
-            return Input(media=event.media or "other", attachment=event.attachment)
+            return Input(
+                media=event.media or "other", attachment=event.attachment, upload=event.upload
+            )
         if event.kind is EventKind.CHOICE:
             if event.payload.startswith("/"):
                 return Input(intent=event.payload[1:])

@@ -24,6 +24,25 @@ class EventKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file a channel received for a dialog, checked and stored *before* the turn
+    (bot/evidence/intake.py): the dialog never sees bytes, only where the file is kept and its
+    hashes, or why it was refused. ``group`` ties the files of one album together (Telegram's
+    ``media_group_id``: an album arrives as one message per picture)."""
+
+    ref: str = ""  # the stored file's reference ("" when refused)
+    sha256: str = ""  # of the file as received
+    phash: str = ""  # perceptual hash, 16 hex digits
+    dhash: str = ""  # difference hash, 16 hex digits
+    mime: str = ""
+    width: int = 0
+    height: int = 0
+    size: int = 0  # bytes stored
+    refused: str = ""  # why it was refused (a bot.evidence.files.Refusal value), else ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """A user's message on any channel, normalised (cf. Rasa's ``UserMessage``)."""
 
@@ -36,6 +55,7 @@ class InboundEvent:
     attachment: str = ""  # the channel's reference to a photo (Telegram file_id), never bytes
     event_id: str | None = None  # the channel's id for redelivery detection (update_id)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    upload: Upload | None = None  # a file received and stored before the turn (evidence)
 
 
 @dataclass(frozen=True)
@@ -183,6 +203,7 @@ class Input:
     attachment: str = ""
     parse: Parse | None = field(default=None, compare=False, repr=False)
     proposed: bool = False
+    upload: Upload | None = None
 
 
 # Effects: what a dialog asks the engine to do besides replying. Each feature defines its

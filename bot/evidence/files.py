@@ -42,19 +42,20 @@ import warnings
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
 import aiohttp
 import imagehash
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from bot.evidence.config import EvidenceSettings
+from bot.evidence.refusals import REFUSAL_KEYS as REFUSAL_KEYS  # re-exported
+from bot.evidence.refusals import Refusal as Refusal
 from bot.storage import crypto
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 try:  # HEIC, the iPhone's format, sent as a file
     import pillow_heif
@@ -74,33 +75,6 @@ _REF = re.compile(r"[0-9a-f]{64}")
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # the default, stated: a cut file is refused
-
-
-class Refusal(StrEnum):
-    TOO_LARGE = "too_large"
-    DOWNLOAD_FAILED = "download_failed"
-    NOT_FOUND = "not_found"  # a console path that is not a readable file
-    NOT_IMAGE = "not_image"
-    PDF = "pdf"
-    HEIC_UNSUPPORTED = "heic_unsupported"
-    TRUNCATED = "truncated"
-    TOO_SMALL = "too_small"
-    TOO_MANY_PIXELS = "too_many_pixels"  # a decompression bomb, or simply too big to decode
-    DUPLICATE = "duplicate"  # the same photo again from the same person (the caller decides)
-
-
-REFUSAL_KEYS: Final[dict[Refusal, str]] = {
-    Refusal.TOO_LARGE: "utter_evidence_refused_too_large",
-    Refusal.DOWNLOAD_FAILED: "utter_evidence_refused_download_failed",
-    Refusal.NOT_FOUND: "utter_evidence_refused_not_found",
-    Refusal.NOT_IMAGE: "utter_evidence_refused_not_image",
-    Refusal.PDF: "utter_evidence_refused_pdf",
-    Refusal.HEIC_UNSUPPORTED: "utter_evidence_refused_heic_unsupported",
-    Refusal.TRUNCATED: "utter_evidence_refused_truncated",
-    Refusal.TOO_SMALL: "utter_evidence_refused_too_small",
-    Refusal.TOO_MANY_PIXELS: "utter_evidence_refused_too_many_pixels",
-    Refusal.DUPLICATE: "utter_evidence_refused_duplicate",
-}
 
 
 class EvidenceRefused(Exception):
@@ -174,6 +148,10 @@ async def download_telegram_file(
 
 
 async def _download(bot: Bot, file_id: str, directory: Path, limit: int) -> Path:
+    # aiogram takes a while to import: only what downloads from Telegram pays for it.
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+
     try:
         info = await bot.get_file(file_id)
     except TelegramBadRequest as e:
@@ -281,6 +259,7 @@ class PreparedImage:
     source_format: str  # JPEG, PNG, WEBP, HEIF, MPO
     sha256: str  # of the file as received (exact duplicates)
     phash: str  # 16 hex digits, pHash of the upright picture (near-duplicates)
+    dhash: str  # 16 hex digits, difference hash: a second opinion (see bot/records/evidence.py)
     received_bytes: int
 
 
@@ -372,6 +351,7 @@ def _clean(im: Image.Image, settings: EvidenceSettings, sha256: str, size: int) 
         source_format=source_format,
         sha256=sha256,
         phash=str(imagehash.phash(picture)),
+        dhash=str(imagehash.dhash(picture)),
         received_bytes=size,
     )
 
@@ -388,7 +368,7 @@ async def receive_telegram(
     path = await download_telegram_file(
         bot, file_id, store.tmp_dir, settings, declared_size=declared_size
     )
-    return await _prepare_and_remove(path, settings)
+    return await prepare_received(path, settings)
 
 
 async def receive_local(
@@ -396,10 +376,11 @@ async def receive_local(
 ) -> PreparedImage:
     """Copy, validate and clean the photo at a path the console user typed."""
     path = await copy_local_file(raw_path, store.tmp_dir, settings.max_bytes)
-    return await _prepare_and_remove(path, settings)
+    return await prepare_received(path, settings)
 
 
-async def _prepare_and_remove(path: Path, settings: EvidenceSettings) -> PreparedImage:
+async def prepare_received(path: Path, settings: EvidenceSettings) -> PreparedImage:
+    """Validate and clean a fetched file (in a thread), then delete it."""
     try:
         return await asyncio.to_thread(prepare_image, path, settings)
     finally:
@@ -438,6 +419,7 @@ class StoredFile:
     width: int
     height: int
     size: int  # bytes of the stored picture, before encryption
+    dhash: str = ""
 
 
 class EvidenceStore:
@@ -476,7 +458,14 @@ class EvidenceStore:
 
         await asyncio.to_thread(seal_and_write)
         return StoredFile(
-            ref, image.sha256, image.phash, image.mime, image.width, image.height, len(image.data)
+            ref,
+            image.sha256,
+            image.phash,
+            image.mime,
+            image.width,
+            image.height,
+            len(image.data),
+            image.dhash,
         )
 
     def _write(self, path: Path, token: bytes) -> None:

@@ -16,6 +16,7 @@ from bot.records.model import (
     ApplicationsQuery,
     RecordApplication,
 )
+from bot.rules.config import RuleSettings
 from bot.rules.ledger import CatalogueApplication
 from bot.storage.models import Application, table
 from bot.storage.people import bump_version, upsert
@@ -89,11 +90,16 @@ async def catalogue_applications(
             for r in rows]  # fmt: skip
 
 
-def register(services: Services) -> None:
+def register(services: Services, rules: RuleSettings) -> None:
+    from bot.records.progress import refresh_progress  # it reads applications: import late
+
     @services.on_effect(RecordApplication)
     async def _apply(conn: AsyncConnection, scope: Scope, e: RecordApplication) -> None:
         assert scope.person_id is not None
-        await record_application(conn, scope.person_id, e, scope.now, e.on or scope.now.date())
+        day = e.on or scope.now.date()
+        if await record_application(conn, scope.person_id, e, scope.now, day):
+            # The month the application falls in is counted again (the monthly ledger).
+            await refresh_progress(conn, scope.person_id, scope.now, rules, days=(day,))
 
     @services.on_query(ApplicationsQuery)
     async def _applications(

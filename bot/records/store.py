@@ -29,6 +29,7 @@ from bot.records.model import (
     SaveRegistration,
     SetBenefitStart,
 )
+from bot.records.progress import refresh_progress
 from bot.rules.config import RuleSettings
 from bot.storage.models import (
     AssessmentResult,
@@ -212,3 +213,5 @@ def register(services: Services, rules: RuleSettings) -> None:
     @services.on_effect(SetBenefitStart)
     async def _benefit_start(conn: AsyncConnection, scope: Scope, e: SetBenefitStart) -> None:
         await set_benefit_start(conn, _person(scope), e.start, scope.now, rules)
+        # Applications and evidence already recorded count in the months just laid out.
+        await refresh_progress(conn, _person(scope), scope.now, rules)

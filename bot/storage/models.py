@@ -332,6 +332,65 @@ class Application(Base):
     data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
 
 
+class EvidenceRow(Base):
+    """A piece of evidence of the monthly job search (Pedoman 2.2 angka 5, 3.7): proof of an
+    application made outside the catalogue or of an invitation to a test or interview, for a
+    company (encrypted) on the date of the act (``act_on``, which places it in a benefit
+    month), with its review: pending, accepted, or rejected with a reason (encrypted). Its
+    photos are :class:`EvidenceFile` rows; ``near_duplicate`` flags a photo that looks like
+    another person's, for the reviewer."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        Index("ix_evidence_review", "status", "created_at"),
+        Index("ix_evidence_person_act", "person_id", "act_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # application | invitation
+    company: Mapped[str] = mapped_column(EncryptedText)
+    act_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # | accepted | rejected
+    reason: Mapped[str | None] = mapped_column(EncryptedText)  # why it was rejected
+    reviewer: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+    near_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16))  # where it was sent from
+    created_at: Mapped[datetime]
+
+
+class EvidenceFile(Base):
+    """One stored photo (bot/evidence/files.py): ``ref`` names the encrypted file under
+    ``EVIDENCE_DIR``. A photo received while the piece is still being put together has no
+    ``evidence_id`` yet (staged). ``sha_key`` is a keyed hash of the photo's sha256 (the same
+    photo twice from one person is refused); ``phash`` and ``dhash`` its perceptual and
+    difference hashes as signed 64-bit integers (near-duplicates across persons: both must be
+    near); ``near_file_id`` is the other person's photo it resembles, kept for the reviewer."""
+
+    __tablename__ = "evidence_files"
+    __table_args__ = (Index("ix_evidence_files_person_sha", "person_id", "sha_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(Id, ForeignKey("persons.id", ondelete="CASCADE"))
+    evidence_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
+    ref: Mapped[str] = mapped_column(String(64))
+    sha_key: Mapped[str] = mapped_column(String(64))
+    phash: Mapped[int] = mapped_column(BigInteger)
+    dhash: Mapped[int] = mapped_column(BigInteger)
+    near_file_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("evidence_files.id", ondelete="SET NULL")
+    )
+    near_distance: Mapped[int | None] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
 def _unmanaged(name: str | None, type_: str, table: str | None) -> bool:
     """Made by migrations with dialect-specific DDL, listed in ``metadata.info["unmanaged"]``
     (a table also covers its SQLite shadow tables, ``<name>_data`` etc.)."""

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.domain import Button, Domain
 from bot.core.engine import Engine
 from bot.core.plaintext import render_plain
 from bot.core.types import EventKind, InboundEvent, OutboundMessage
 from scheduler.outbox import OutboxSender
+
+if TYPE_CHECKING:
+    from bot.evidence.intake import Intake
 
 _ids = itertools.count(1)
 
@@ -48,10 +53,21 @@ class CollectingOutput:
 
 
 class ChatClient:
-    def __init__(self, engine: Engine, *, channel: str = "console", user: str = "u1") -> None:
+    """``intake`` (the app's): messages pass through it as a channel passes them, so a path
+    typed on the console, or :meth:`photo` elsewhere, arrives as a stored evidence photo."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        channel: str = "console",
+        user: str = "u1",
+        intake: Intake | None = None,
+    ) -> None:
         self.engine = engine
         self.channel = channel
         self.user = user
+        self.intake = intake
         self.output = CollectingOutput(engine.domain, channel)
         self.sender = OutboxSender(
             engine.db, channel, self.output, engine.clock, per_second=0, chat_interval=0
@@ -59,6 +75,8 @@ class ChatClient:
         self.last: list[Reply] = []
 
     async def _event(self, event: InboundEvent) -> list[Reply]:
+        if self.intake is not None and self.channel == "console":
+            event = await self.intake.console(event)
         await self.engine.handle(event)
         before = len(self.output.replies)
         await self.sender.drain()
@@ -88,6 +106,17 @@ class ChatClient:
             event_id=f"e{next(_ids)}",
         )  # fmt: skip
         return await self._event(event)
+
+    async def photo(self, path: Path, *, group: str = "") -> list[Reply]:
+        """Send the file at ``path`` as a photo: typed as a path on the console, elsewhere
+        received as the channel's intake would (``group``: an album's id)."""
+        if self.channel == "console":
+            return await self.send(str(path))
+        assert self.intake is not None, "photos need the app's intake"
+        event = InboundEvent(
+            self.channel, self.user, EventKind.MEDIA, media="photo", event_id=f"e{next(_ids)}"
+        )
+        return await self._event(await self.intake.local_file(event, path, group))
 
     async def start(self) -> list[Reply]:
         return await self._event(InboundEvent(self.channel, self.user, EventKind.START))

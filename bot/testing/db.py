@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import App
+from bot.core.services import Scope
+from bot.core.types import Effect
 from bot.storage import people
 from bot.storage.models import Base, Person, table
 
@@ -35,3 +37,14 @@ async def person_row(app: App, channel: str, address: str) -> Any:
     P = table(Person)
     async with app.db.read() as conn:
         return (await conn.execute(select(P).where(P.c.id == snap.person.id))).one()
+
+
+async def apply_effects(app: App, person_id: int, *effects: Effect) -> None:
+    """Apply effects for a person as a turn would (one write transaction, then the work
+    after commit), without a dialog: a test sets up records directly."""
+    scope = Scope(person_id, None, "console", app.engine.clock())
+    async with app.db.write() as conn:
+        for effect in effects:
+            await app.engine.services.apply(conn, scope, effect)
+    for hook in scope.after_commit:
+        await hook()

@@ -109,3 +109,31 @@ def png_bomb(width: int, height: int) -> bytes:
         + _png_chunk(b"IDAT", body)
         + _png_chunk(b"IEND", b"")
     )
+
+
+def sample(name: str) -> tuple[bytes, str]:
+    """A file by name, for transcripts and journeys: its bytes and a file name suffix.
+
+    ``letter<N>`` (a photographed letter, seed N), ``letter<N>-q40`` (the same letter
+    recompressed: another file, nearly the same picture), ``heic<N>``, ``small`` (too small to
+    read), ``not_image`` (text), ``pdf``, ``truncated`` (a JPEG cut in half), ``bomb`` (a PNG
+    of 900 million pixels)."""
+    if name.startswith("letter"):
+        seed, _, variant = name.removeprefix("letter").partition("-")
+        if variant == "q40":
+            return encode(letter(int(seed)), "JPEG", quality=40), ".jpg"
+        return photo(int(seed)), ".jpg"
+    if name.startswith("heic"):
+        return photo(int(name.removeprefix("heic")), fmt="HEIF"), ".heic"
+    if name == "small":
+        return photo(1, size=(240, 180)), ".jpg"
+    if name == "not_image":
+        return b"Surat lamaran kerja, bukan foto.\n" * 20, ".jpg"
+    if name == "pdf":
+        return b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n", ".pdf"
+    if name == "truncated":
+        data = photo(2)
+        return data[: len(data) // 2], ".jpg"
+    if name == "bomb":
+        return png_bomb(30000, 30000), ".png"
+    raise ValueError(f"no sample file named {name!r}")

@@ -8,12 +8,14 @@ crash would: :meth:`terminate` (SIGTERM, a normal stop), :meth:`kill` (SIGKILL, 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import shutil
 import signal
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.testing.fake_bot_api import FakeBotAPI
@@ -37,6 +39,10 @@ def database_env(url: str) -> dict[str, str]:
     env = {"DATABASE_URL": url}
     if not url.startswith("sqlite"):
         env["DATA_ENCRYPTION_KEY"] = TEST_KEY
+        # the evidence files of a server database: one folder per database, shared by
+        # every process of the test
+        digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+        env["EVIDENCE_DIR"] = str(Path(tempfile.gettempdir()) / f"jkp-evidence-{digest}")
     return env
 
 

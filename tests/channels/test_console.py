@@ -118,3 +118,21 @@ def test_leaving_the_console_ends_it_at_once(tmp_path: Path, leave: str) -> None
             if stream:
                 stream.close()
         os.close(terminal)
+
+
+def test_console_takes_a_photo_as_a_typed_path(tmp_path: Path) -> None:
+    from bot.testing.images import photo
+
+    picture = tmp_path / "bukti lamaran.jpg"
+    picture.write_bytes(photo(1, gps=True))
+    db = tmp_path / "jkp.sqlite3"
+    steps = ["halo", "1", "5", "belum tahu", "1", "1", "PT Sinar Jaya", "kemarin",
+             str(tmp_path / "tidak-ada.jpg"), f"'{picture}'", "1"]  # fmt: skip
+    out = console(steps, db)
+    assert "ketik alamat file foto buktinya" in out
+    assert "File itu tidak saya temukan" in out  # a path that is not there
+    assert "Foto diterima (1 foto)" in out  # quotes as a terminal drops them, and a space
+    assert "Tercatat: bukti lamaran ke PT Sinar Jaya" in out and "1 foto" in out
+    stored = [p for p in (tmp_path / "jkp.sqlite3.files").rglob("*") if p.is_file()]
+    assert len(stored) == 1  # beside the database, encrypted: no JPEG, no location
+    assert not stored[0].read_bytes().startswith(b"\xff\xd8")

@@ -52,6 +52,34 @@ def sample_values() -> dict[str, str]:
         "previous": ", ".join(jobs[3:6]),
         "r": "100",
         "s": "100",
+        # the evidence dialog (issue 9): dates as format_date writes them, the longest months
+        **{
+            name: format_date(date(2025, 9, 30))
+            for name in ("start", "first", "last", "date", "day")
+        },
+        **dict.fromkeys(
+            (
+                "accepted",
+                "pending",
+                "rejected",
+                "catalogue",
+                "outside",
+                "invitation",
+                "applications",
+                "done",
+                "required",
+                "number",
+                "next",
+            ),
+            "5",
+        ),
+        "company": "PT Sinar Jaya Abadi Sentosa Tbk",
+        "days": "31",
+        "workdays": "21",
+        "photos": "10",
+        "points": "120",
+        "why": "Foto buram, nama perusahaan dan tanggal surat tidak terbaca. Mohon kirim foto yang "
+        "lebih jelas",
         "contract_end": format_date(date(2025, 9, 30)),
         "count": "3",
         "current": "PT Sinar Jaya Abadi Sentosa",
