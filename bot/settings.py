@@ -252,7 +252,7 @@ class Settings:
     webhook_port: int = 8080
     timezone: str = "Asia/Jakarta"
     retention_days: int = 365
-    consent_notice_version: str = "2026-12-01"
+    consent_notice_version: str = "2026-12-01b"
     telegram_per_second: float = 25.0
     telegram_chat_interval: float = 1.0  # seconds between messages to one chat (on average)
     telegram_chat_burst: int = 3  # messages one chat may get at once
