@@ -385,6 +385,8 @@ class Engine:
                     snap.person.id if snap else None, (say("utter_error"),), now,
                 )  # fmt: skip
             return 1
+        except StorageUnavailable:
+            raise  # not handled: the channel leaves the update unconfirmed, it comes again
         except Exception:
             log.exception("could not even queue the apology")
             return 0

@@ -72,7 +72,10 @@ def _create_private(path: Path) -> None:
 def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        # A server that stops answering must not hold a turn for ever: connecting and each
+        # statement time out, and the turn is left for redelivery (StorageUnavailable).
+        connect_args = {"timeout": 10, "command_timeout": 30, **kwargs.pop("connect_args", {})}
+        return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if (path := sqlite_path(url)) is not None:
         _create_private(path)
     engine = create_async_engine(url, **kwargs)

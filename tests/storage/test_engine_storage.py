@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App, build_app
@@ -214,3 +215,25 @@ async def test_two_engines_on_one_database_keep_every_answer(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_an_outage_during_the_apology_leaves_the_event_unhandled(
+    sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug, then the database goes away before the apology is queued: the channel must be
+    told the event was not handled (so it comes again), not that it was."""
+    from bot.storage.db import StorageUnavailable
+
+    await consented(ChatClient(sqlite_app.engine, user="ap"))
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("bug")
+
+    async def down(*_: object, **__: object) -> None:
+        raise StorageUnavailable("database unavailable")
+
+    monkeypatch.setattr(sqlite_app.engine.router, "route", broken)
+    monkeypatch.setattr(sqlite_app.engine, "_enqueue", down)
+    event = InboundEvent("console", "ap", EventKind.TEXT, text="halo", event_id="ap-1")
+    with pytest.raises(StorageUnavailable):
+        await sqlite_app.engine.handle(event)
