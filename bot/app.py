@@ -12,9 +12,12 @@ from bot.core.conversation import Router
 from bot.core.domain import Domain, load_default_domain
 from bot.core.engine import Clock, Engine, system_clock
 from bot.core.services import Services
+from bot.counseling import store as counseling
+from bot.counseling.desk import Desk
 from bot.dialogs.assessment import AssessmentDialog
 from bot.dialogs.base import Dialog
 from bot.dialogs.consent import ConsentDialog
+from bot.dialogs.counseling import CounselingDialog
 from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
@@ -45,11 +48,14 @@ def build_router(settings: Settings) -> Router:
         JobSeekerDialog(),
         ProfileDialog(),
         EvidenceDialog(settings.rules),
+        CounselingDialog(settings.counseling),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
     figures = faq_params(settings.rules, settings.retention_days)
-    return Router({d.name: d for d in dialogs}, consent, faq_params=figures)
+    hours = settings.counseling.hours(settings.timezone, settings.rules.cuti_bersama_non_working)
+    desk = Desk(settings.counseling, hours)
+    return Router({d.name: d for d in dialogs}, consent, faq_params=figures, takeover=desk)
 
 
 async def load_nlu(settings: Settings) -> Interpreter:
@@ -68,6 +74,7 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     records.register(services, settings.rules)
     applications.register(services, settings.rules)
     evidence.register(services, settings.rules, settings.evidence, files)
+    counseling.register(services)
     return services
 
 

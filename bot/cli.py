@@ -1,5 +1,5 @@
 """`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
-vacancies."""
+vacancies, counselors, counseling, audit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sys
 
+from bot.counseling import cli as counseling_cli
 from bot.settings import Settings, SettingsError
 from bot.vacancies import cli as vacancies_cli
 
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser("nlu", help="free-text understanding: parse, evaluate, train (nlu/cli.py)")
     )
     vacancies_cli.add_parser(sub)
+    counseling_cli.add_parsers(sub)
     return parser
 
 
@@ -65,11 +67,11 @@ async def _console(settings: Settings) -> None:
 
 async def _run(settings: Settings) -> None:
     from bot.app import build_app
-    from bot.channels.telegram import TelegramRuntime
+    from bot.counseling.runtime import counseling_runtime
 
     app = await build_app(settings)
     try:
-        runtime = TelegramRuntime(app)
+        runtime = counseling_runtime(app)  # the counselors' group too, when configured
         if settings.webhook_url:
             await runtime.run_webhook()
         else:
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return vacancies_cli.run(args, settings)
         if args.command == "evidence":
             return asyncio.run(_review(settings, args))
+        if args.command in counseling_cli.COMMANDS:
+            return counseling_cli.run(args, settings)
         return _dispatch(args.command, settings)
     except SettingsError as e:
         print(f"jkp-bot: configuration error: {e}", file=sys.stderr)

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.counseling.config import CounselingSettings, CounselingSettingsError
 from bot.evidence.config import EvidenceSettings
 from bot.rules.config import LedgerCount, RuleSettings
 
@@ -241,6 +242,19 @@ class SmsSettings:
             raise SettingsError("WHATSAPP_TEMPLATE_SID is set but WHATSAPP_FROM is not")
 
 
+def _counseling(env: Mapping[str, str]) -> CounselingSettings:
+    try:
+        counseling = CounselingSettings.from_env(env)
+    except CounselingSettingsError as e:
+        raise SettingsError(str(e)) from None
+    day = (counseling.closes.hour * 60 + counseling.closes.minute) - (
+        counseling.opens.hour * 60 + counseling.opens.minute
+    )
+    if counseling.slot_minutes > day:
+        raise SettingsError("COUNSELING_SLOT_MINUTES must fit within COUNSELING_OFFICE_HOURS")
+    return counseling
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: default_database_url())
@@ -269,6 +283,7 @@ class Settings:
     rules: RuleSettings = field(default_factory=RuleSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    counseling: CounselingSettings = field(default_factory=CounselingSettings)
 
     @property
     def webhook_path(self) -> str:
@@ -358,6 +373,7 @@ class Settings:
             rules=rules,
             sms=SmsSettings.from_env(env),
             evidence=evidence,
+            counseling=_counseling(env),
         )
         settings.validate()
         return settings

@@ -76,6 +76,7 @@ from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
+CAPTION = 1024  # a photo's or document's caption
 COMMANDS = (
     "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
 )  # fmt: skip
@@ -97,9 +98,10 @@ def event_from_message(message: Message, update_id: int | None) -> InboundEvent:
         kind = EventKind.START if is_start else EventKind.TEXT
         return InboundEvent(CHANNEL, sender, kind, text=text, event_id=event_id)
     photo = message.photo[-1].file_id if message.photo else ""  # the largest size
+    document = message.document.file_id if message.document else ""  # for a counselor
     return InboundEvent(
         CHANNEL, sender, EventKind.MEDIA, media=ContentType(message.content_type).value,
-        attachment=photo,
+        attachment=photo or document,
         event_id=event_id,
     )  # fmt: skip
 
@@ -168,6 +170,8 @@ class TelegramDelivery:
         chunks = split_text(rendered.text)
         try:
             async with asyncio.timeout(self.deadline):
+                if await self._file(address, message, rendered):
+                    return
                 for i, chunk in enumerate(chunks):
                     last = i == len(chunks) - 1
                     await self.bot.send_message(
@@ -186,6 +190,20 @@ class TelegramDelivery:
             if isinstance(e, TelegramNotFound) or "retry" in text:
                 raise  # a 404 is a wrong API address or method, not this message's fault
             raise Rejected(e.message) from e
+
+    async def _file(self, address: str, message: OutboundMessage, rendered: Rendered) -> bool:
+        """A file Telegram already holds (``tg:<file_id>``: a counselor's photo or document)
+        goes first, with the text as its caption when it fits (True: nothing more to send)."""
+        att = message.attachment
+        if att is None or not att.ref.startswith("tg:"):
+            return False
+        fits = len(rendered.text) <= CAPTION
+        send = self.bot.send_photo if att.kind == "photo" else self.bot.send_document
+        await send(
+            int(address), att.ref.removeprefix("tg:"), caption=rendered.text if fits else None,
+            reply_markup=keyboard(rendered) if fits else None,
+        )  # fmt: skip
+        return fits
 
 
 # -- aiogram wiring ---------------------------------------------------------------------
@@ -388,13 +406,24 @@ class TelegramRuntime:
             lease=timedelta(seconds=lease),
             ttl=timedelta(hours=settings.outbox_message_ttl_hours),
         )  # fmt: skip
-        app.engine.on_queued = self.sender.wake
+        self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
+        app.engine.on_queued = self._wake
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
         self.jobs = build_scheduler(app)
         self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
         self.stop = asyncio.Event()  # set by SIGTERM/SIGINT
         self._sender_stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
+        self._extra_tasks: list[asyncio.Task[None]] = []
+
+    def add_sender(self, sender: OutboxSender) -> None:
+        """Another outbox channel delivered with this bot (the counselors' group), started
+        and stopped with the rest and woken whenever a turn queued messages."""
+        self.senders.append(sender)
+
+    def _wake(self, channel: str | None = None) -> None:
+        for sender in self.senders:
+            sender.wake()
 
     # -- the pieces -------------------------------------------------------------------
     async def _get_updates(self, offset: int | None, wait: float) -> list[Update]:
@@ -452,21 +481,26 @@ class TelegramRuntime:
         self._sender_task = asyncio.create_task(
             self.sender.run(self._sender_stop), name="outbox-sender"
         )
+        self._extra_tasks = [
+            asyncio.create_task(s.run(self._sender_stop), name=f"outbox-sender-{s.channel}")
+            for s in self.senders[1:]
+        ]
         self.jobs.start()
 
     async def _stop_background(self) -> None:
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
         self._sender_stop.set()
-        task = self._sender_task
-        if task is not None:
-            self.sender.wake()
-            _, late = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE)
+        tasks = {t for t in (self._sender_task, *self._extra_tasks) if t is not None}
+        if tasks:
+            self._wake()
+            _, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE)
             if late:
                 log.warning("outbox sender did not finish in %.0f s; its claims expire by "
                             "themselves", SHUTDOWN_GRACE)  # fmt: skip
-                task.cancel()
-                await asyncio.wait({task})
+                for task in late:
+                    task.cancel()
+                await asyncio.wait(late)
 
     def _handle_signals(self) -> Callable[[], None]:
         loop = asyncio.get_running_loop()

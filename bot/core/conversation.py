@@ -3,8 +3,9 @@
 Given the stored state, what the user may receive (consent, opt-out) and one understood
 input, it decides which dialog answers: consent first, then navigation words that work from
 any step (menu, kembali, batal, bantuan, petugas, stop, mulai, data saya, hapus data), then
-the active dialog, then the main menu. A later counselor takeover is one more decision made
-by the engine before this router runs.
+the active dialog, then the main menu. The counselor takeover comes right after consent, as
+one decision (:class:`Takeover`, bot/counseling/desk.py), on the flag the engine's snapshot
+brings along (``UserFlags.in_session``).
 
 **Free text** (issue 14; the engine fills ``Input.parse`` only for text that no option,
 title or exact word took):
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core import freetext
 from bot.core.types import (
@@ -83,7 +84,7 @@ JOURNEYS: dict[str, Journey | None] = {
     "upload_evidence": None,
     "check_progress": None,
     "report_placement": None,
-    "ask_counseling": None,
+    "ask_counseling": Journey("counseling"),
 }
 # Intents that act as their navigation word when free text says them confidently (offered
 # as a reading when not); start, back and cancel act but are never offered.
@@ -137,6 +138,7 @@ class ConversationState:
 class UserFlags:
     consent: str = "none"  # none | granted | declined
     opted_out: bool = False
+    in_session: int | None = None  # a counselor has the conversation (issue 11): the session
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,30 @@ class Outcome:
     state: ConversationState
     messages: tuple[OutboundMessage, ...]
     effects: tuple[Effect, ...] = ()
+
+
+class Takeover(Protocol):
+    """A counselor takeover (bot/counseling/desk.py), decided in one place before any
+    dialog: ``route`` returns None when it is not its business (no session in progress, not
+    one of its buttons); ``request_human`` answers PETUGAS (None: not staffed, the honest
+    default stands); ``route_system`` handles the events of ``system_kinds``."""
+
+    @property
+    def system_kinds(self) -> frozenset[str]: ...
+
+    def route(
+        self, router: Router, ctx: Context, state: ConversationState, flags: UserFlags,
+        inp: Input, intent: str | None,
+    ) -> Outcome | None: ...  # fmt: skip
+
+    def request_human(
+        self, router: Router, ctx: Context, state: ConversationState, context: str
+    ) -> Outcome | None: ...
+
+    def route_system(
+        self, router: Router, ctx: Context, state: ConversationState, flags: UserFlags,
+        event: SystemEvent,
+    ) -> Outcome: ...  # fmt: skip
 
 
 NAV_INTENTS = frozenset(
@@ -159,10 +185,12 @@ class Router:
         consent: Dialog,
         *,
         faq_params: Mapping[str, str] | None = None,
+        takeover: Takeover | None = None,
     ) -> None:
         self.dialogs = dict(dialogs)
         self.consent = consent
         self.faq_params = dict(faq_params or {})  # the figures FAQ answers quote
+        self.takeover = takeover  # the counselor takeover (issue 11), asked before any dialog
 
     # -- helpers ---------------------------------------------------------------------
     def _dialog(self, name: str) -> Dialog:
@@ -217,6 +245,18 @@ class Router:
         *before, last = outcome.messages
         return replace(outcome, messages=(*before, combine(last, Say(FOOTER))))
 
+    # what the takeover desk uses (bot/counseling/desk.py)
+    def current_prompt(self, ctx: Context, state: ConversationState) -> OutboundMessage:
+        return self._current_prompt(ctx, state)
+
+    def with_prompt(
+        self, ctx: Context, state: ConversationState, *before: Say, effects: tuple[Effect, ...] = ()
+    ) -> Outcome:
+        return self._with_prompt(ctx, state, *before, effects=effects)
+
+    def route_step(self, ctx: Context, state: ConversationState, inp: Input) -> Outcome:
+        return self._step(ctx, state, inp)
+
     # -- routing ---------------------------------------------------------------------
     def route(
         self, ctx: Context, state: ConversationState, flags: UserFlags, inp: Input
@@ -237,6 +277,8 @@ class Router:
             intent = menu
         if flags.consent != "granted":  # an old menu button does not get past consent
             return self._before_consent(ctx, state, inp, intent)
+        if self.takeover and (taken := self.takeover.route(self, ctx, state, flags, inp, intent)):
+            return taken  # a counselor has the conversation, or a counseling button
         if menu in self.dialogs:
             return self.open_dialog(ctx, state, menu)
         if intent is not None:
@@ -425,6 +467,8 @@ class Router:
             where = state.active or "menu"
             step = str(state.dialogs.get(where, {}).get("step", ""))
             reason = f"{where}:{step}" if step else where
+            if self.takeover and (asked := self.takeover.request_human(self, ctx, state, reason)):
+                return asked
             return self._with_prompt(
                 ctx, state, Say("utter_human_requested"), effects=(RequestHuman(reason),)
             )
@@ -442,7 +486,10 @@ class Router:
         self, ctx: Context, state: ConversationState, flags: UserFlags, event: SystemEvent
     ) -> Outcome:
         """An event that does not come from the person: the dialog that owns its kind says
-        what to say; it becomes the active dialog only if its turn asks to (``activate``)."""
+        what to say; it becomes the active dialog only if its turn asks to (``activate``).
+        A counselor's action goes to the takeover desk."""
+        if self.takeover and event.kind in self.takeover.system_kinds:
+            return self.takeover.route_system(self, ctx, state, flags, event)
         name = next((n for n, d in self.dialogs.items() if event.kind in d.system_kinds), None)
         if name is None:
             raise LookupError(f"no dialog handles system events of kind {event.kind!r}")

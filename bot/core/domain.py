@@ -35,6 +35,10 @@ QUESTION_PREFIX = "utter_ask_"
 NAV_KEY = "utter_nav"
 FOOTER_KEY = "utter_footer"
 INLINE = "inline"  # ``button_type`` of a variation whose buttons share one row
+# Parameters that carry what a person typed (a counselor's message, a beneficiary's reply):
+# filled in as they are, never looked up as a ``choice:`` title. (No value is ever read as a
+# template: ``{}`` in it stays ``{}``.)
+VERBATIM = frozenset({"words"})
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class Domain:
     def _fill(self, text: str, params: Mapping[str, str]) -> str:
         values = _Params()
         for name, value in params.items():
-            if value.startswith("choice:"):
+            if value.startswith("choice:") and name not in VERBATIM:
                 value = self.choice_title(value.removeprefix("choice:")) or value
             values[name] = value
         return text.format_map(values)

@@ -498,7 +498,7 @@ class Engine:
 def _flags(snap: people.Snapshot | None) -> UserFlags:
     if snap is None:
         return UserFlags()
-    return UserFlags(snap.person.consent, snap.person.opted_out)
+    return UserFlags(snap.person.consent, snap.person.opted_out, snap.in_session)
 
 
 def _scope(snap: people.Snapshot | None, channel: str, now: datetime) -> Scope:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import PersonFacts
+from bot.counseling.tables import Counselee
 from bot.storage.crypto import address_hash
 from bot.storage.models import (
     ConsentEvent,
@@ -45,21 +46,27 @@ class Snapshot:
     version: int
     state: dict[str, Any] | None
     blocked: bool
+    in_session: int | None = None  # a counselor has the conversation: that session's id
 
 
+CL = table(Counselee)
 _SNAPSHOT = (
     select(
         I.c.id, I.c.blocked, P.c.id.label("person_id"), P.c.consent, P.c.opted_out, P.c.tz,
-        P.c.benefit_start, P.c.version, C.c.state,
+        P.c.benefit_start, P.c.version, C.c.state, CL.c.in_session,
     )
-    .select_from(I.join(P, P.c.id == I.c.person_id).outerjoin(C, C.c.identity_id == I.c.id))
+    .select_from(
+        I.join(P, P.c.id == I.c.person_id)
+        .outerjoin(C, C.c.identity_id == I.c.id)
+        .outerjoin(CL, CL.c.person_id == I.c.person_id)
+    )
 )  # fmt: skip
 
 
 def _snapshot(row: Any) -> Snapshot:
     person = PersonFacts(row.person_id, row.consent, row.opted_out, row.tz, row.benefit_start)
     state = dict(row.state) if row.state is not None else None
-    return Snapshot(row.id, person, row.version, state, row.blocked)
+    return Snapshot(row.id, person, row.version, state, row.blocked, row.in_session)
 
 
 async def snapshot(conn: AsyncConnection, channel: str, address: str) -> Snapshot | None:

@@ -59,6 +59,8 @@ __all__ = [
     "callback_update",
     "channel_post_update",
     "document_update",
+    "forum_callback_update",
+    "forum_update",
     "group_text_update",
     "location_update",
     "photo_update",
@@ -81,8 +83,9 @@ DEFAULT_BOT_USERNAME: Final[str] = "jkp_test_bot"
 BOT_FIRST_NAME: Final[str] = "Pendamping JKP"
 
 _INT_PARAMS: Final[frozenset[str]] = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout"}
-)
+    {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id",
+     "reply_to_message_id"}
+)  # fmt: skip
 _INT_RE: Final[re.Pattern[str]] = re.compile(r"-?\d+")
 
 _METHODS_RETURNING_TRUE: Final[tuple[str, ...]] = (
@@ -213,6 +216,10 @@ class FakeBotAPI:
         self._delivered: dict[int, list[str]] = {}
         self.files: dict[str, FakeFile] = {}
         self._files_by_path: dict[str, FakeFile] = {}
+        # forum topics: chat -> thread id -> {"name", "closed", "deleted"}
+        self.topics: dict[int, dict[int, JsonDict]] = {}
+        self._next_thread_id = 1000
+        self._in_topic: dict[tuple[int, int | None], list[JsonDict]] = {}
 
         handlers: dict[str, _Handler] = {
             "getMe": self._get_me,
@@ -225,6 +232,13 @@ class FakeBotAPI:
             "getMyCommands": self._get_my_commands,
             "getChatMenuButton": self._get_chat_menu_button,
             "leaveChat": self._leave_chat,
+            # forum topics (a supergroup with topics: the counselors' group)
+            "createForumTopic": self._create_forum_topic,
+            "deleteForumTopic": self._delete_forum_topic,
+            "closeForumTopic": self._close_forum_topic,
+            "reopenForumTopic": self._reopen_forum_topic,
+            "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
         }
         for name in _METHODS_RETURNING_TRUE:
             handlers[name] = self._return_true
@@ -634,12 +648,118 @@ class FakeBotAPI:
         text = params.get("text")
         if not isinstance(text, str) or not text:
             raise _ApiError(400, "Bad Request: message text is empty")
+        thread = self._thread(chat_id, params)
         self._next_message_id += 1
         message = self._message(chat_id, self._next_message_id, text, params.get("reply_markup"))
+        self._in_thread(message, thread, params)
         self._messages[(chat_id, self._next_message_id)] = message
         self._sent_texts.setdefault(chat_id, []).append(text)
         self._delivered.setdefault(chat_id, []).append(text)
         return copy.deepcopy(message)
+
+    # -- forum topics and files ------------------------------------------------------------
+    def topic_messages(self, chat_id: int, thread: int | None = None) -> list[JsonDict]:
+        """Messages the bot sent to a topic of ``chat_id`` (``None``: the General topic), in
+        order: each a Message dict (``text``, or ``caption`` with ``photo``/``document``)."""
+        return copy.deepcopy(self._in_topic.get((chat_id, thread), []))
+
+    def topic_texts(self, chat_id: int, thread: int | None = None) -> list[str]:
+        return [str(m.get("text") or m.get("caption") or "") for m in
+                self.topic_messages(chat_id, thread)]  # fmt: skip
+
+    def delete_topic(self, chat_id: int, thread: int) -> None:
+        """A person in the group deleted a topic (as a counselor may by mistake)."""
+        self.topics[chat_id][thread]["deleted"] = True
+
+    def _thread(self, chat_id: int, params: JsonDict) -> int | None:
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None
+        if not isinstance(thread, int) or isinstance(thread, bool):
+            raise _ApiError(400, "Bad Request: message_thread_id must be an integer")
+        topic = self.topics.get(chat_id, {}).get(thread)
+        if topic is None or topic["deleted"]:
+            raise _ApiError(400, "Bad Request: message thread not found")
+        if topic["closed"]:
+            raise _ApiError(400, "Bad Request: TOPIC_CLOSED")
+        return thread
+
+    def _in_thread(self, message: JsonDict, thread: int | None, params: JsonDict) -> None:
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+            message["chat"] = {**message["chat"], "is_forum": True}
+        if params.get("reply_to_message_id") is not None:
+            message["reply_to_message_id"] = params["reply_to_message_id"]
+        if params.get("entities") is not None:
+            message["entities"] = params["entities"]
+        self._in_topic.setdefault((message["chat"]["id"], thread), []).append(message)
+
+    async def _create_forum_topic(self, params: JsonDict) -> JsonDict:
+        chat_id = _chat_id(params)
+        name = params.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 128:
+            raise _ApiError(400, "Bad Request: invalid topic name")
+        if chat_id > 0 or not str(chat_id).startswith("-100"):
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        self._next_thread_id += 1
+        thread = self._next_thread_id
+        self.topics.setdefault(chat_id, {})[thread] = {"name": name, "closed": False,
+                                                       "deleted": False}  # fmt: skip
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _topic(self, params: JsonDict) -> JsonDict:
+        chat_id = _chat_id(params)
+        thread = params.get("message_thread_id")
+        topic = self.topics.get(chat_id, {}).get(thread) if isinstance(thread, int) else None
+        if topic is None or topic["deleted"]:
+            raise _ApiError(400, "Bad Request: TOPIC_ID_INVALID")
+        return topic
+
+    async def _delete_forum_topic(self, params: JsonDict) -> bool:
+        self._topic(params)["deleted"] = True
+        return True
+
+    async def _close_forum_topic(self, params: JsonDict) -> bool:
+        self._topic(params)["closed"] = True
+        return True
+
+    async def _reopen_forum_topic(self, params: JsonDict) -> bool:
+        self._topic(params)["closed"] = False
+        return True
+
+    async def _send_file(self, params: JsonDict, kind: str) -> JsonDict:
+        chat_id = _chat_id(params)
+        ref = params.get(kind)
+        if isinstance(ref, dict):  # uploaded as multipart
+            ref = ref.get("filename") or "upload"
+        if not isinstance(ref, str) or not ref:
+            raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
+        thread = self._thread(chat_id, params)
+        caption = params.get("caption")
+        if isinstance(caption, str) and len(caption) > 1024:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        self._next_message_id += 1
+        message = self._message(chat_id, self._next_message_id, None, params.get("reply_markup"))
+        if kind == "photo":
+            message["photo"] = [{"file_id": ref, "file_unique_id": f"u{ref[-12:]}", "width": 800,
+                                 "height": 600}]  # fmt: skip
+        else:
+            message["document"] = {"file_id": ref, "file_unique_id": f"u{ref[-12:]}"}
+        if isinstance(caption, str) and caption:
+            message["caption"] = caption
+        self._in_thread(message, thread, params)
+        self._messages[(chat_id, self._next_message_id)] = message
+        seen = f"[{kind}] {caption or ''}".rstrip()
+        self._sent_texts.setdefault(chat_id, []).append(seen)
+        self._delivered.setdefault(chat_id, []).append(seen)
+        return copy.deepcopy(message)
+
+    async def _send_photo(self, params: JsonDict) -> JsonDict:
+        return await self._send_file(params, "photo")
+
+    async def _send_document(self, params: JsonDict) -> JsonDict:
+        return await self._send_file(params, "document")
 
     async def _edit_message_text(self, params: JsonDict) -> JsonDict | bool:
         text = params.get("text")
@@ -1060,3 +1180,62 @@ def album_updates(
         )
         for i, file_id in enumerate(file_ids)
     ]
+
+
+def forum_update(
+    chat_id: int,
+    user_id: int,
+    text: str | None = None,
+    *,
+    thread: int | None = None,
+    first_name: str = "Siti",
+    photo: str | None = None,
+    document: str | None = None,
+    file_name: str = "cv.pdf",
+    reply_to: dict[str, Any] | None = None,
+    message_id: int | None = None,
+) -> dict[str, Any]:
+    """A message of ``user_id`` in the forum supergroup ``chat_id``: in the topic ``thread``
+    (``None``: General), text or a photo / document (``text`` is then the caption);
+    ``reply_to`` is the Message replied to (a dict as the server returned it)."""
+    message: JsonDict = {
+        "message_id": next(_incoming_message_ids) if message_id is None else message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "supergroup", "title": "Konselor JKP", "is_forum": True},
+        "from": _user(user_id, first_name),
+    }
+    if thread is not None:
+        message["message_thread_id"] = thread
+        message["is_topic_message"] = True
+    if photo is not None:
+        message["photo"] = [{"file_id": photo, "file_unique_id": f"u{photo[-10:]}", "width": 800,
+                             "height": 600}]  # fmt: skip
+    if document is not None:
+        message["document"] = {"file_id": document, "file_unique_id": f"u{document[-10:]}",
+                               "file_name": file_name}  # fmt: skip
+    if text is not None:
+        key = "caption" if (photo or document) else "text"
+        message[key] = text
+        if text.startswith("/") and key == "text":
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+    if reply_to is not None:
+        message["reply_to_message"] = copy.deepcopy(reply_to)
+    return {"message": message}
+
+
+def forum_callback_update(
+    chat_id: int, user_id: int, data: str, *, message: dict[str, Any], first_name: str = "Siti"
+) -> dict[str, Any]:
+    """``user_id`` pressed a button with ``data`` on the bot's ``message`` in the group."""
+    return {
+        "callback_query": {
+            "id": str(next(_callback_query_ids)),
+            "from": _user(user_id, first_name),
+            "chat_instance": f"ci-{chat_id}",
+            "data": data,
+            "message": copy.deepcopy(message),
+        }
+    }

@@ -128,6 +128,40 @@ def sample_values() -> dict[str, str]:
         "wage_basis": format_rupiah(5_000_000),
         "wage_cap": format_rupiah(5_000_000),
         "window_months": "6",
+        # counseling (issue 11); staff texts are read on Telegram, measured all the same
+        "catalogue": "3",
+        "closes": format_date(date(2025, 9, 30)),
+        "context": "eligibility:contribution_months",
+        "counselor": "Dra. Siti Nurhaliza Kusumawardhani",
+        "evidence": "1234",
+        "invitations": "1",
+        "items": "#12 Budi (lamaran), #13 Ani (panggilan)",
+        "job": _longest([o.title for o in data.occupations]),
+        "mention_ids": "123456789,987654321",
+        "met": "belum",
+        "minutes": "10",
+        "names": "Dra. Siti Nurhaliza (3 Juni 2025), Ahmad Fauzi (4 Juni 2025)",
+        "number": "2",
+        "outside": "2",
+        "place": "Kabupaten Bekasi",
+        "position": "Operator Mesin Produksi / PT Sinar Jaya Abadi Sentosa",
+        "request_reason": (
+            "Saya bingung memilih pekerjaan baru yang cocok dengan pengalaman saya sebagai "
+            "operator mesin selama delapan tahun, dan ingin tahu pelatihan apa yang perlu."
+        ),
+        "school": "SMK Negeri 2 Bekasi",
+        "session": "12345",
+        "status": "selesai",
+        "usage": "Contoh: /catatan Peserta ingin pindah ke bidang logistik.",
+        "vacancy": "123456",
+        "wage": "Rp4.500.000 - Rp5.500.000",
+        "when": "Selasa, 30 September 2025 pukul 10.00 WITA",
+        "who": "Budi Santoso Wijayakusuma (#12345)",
+        "words": (
+            "Baik, Pak Budi. Dari pengalaman Bapak, bidang logistik dan gudang cukup cocok. "
+            "Apakah Bapak punya SIM B1?"
+        ),
+        "zone": "WIB",
     }
 
 
