@@ -63,7 +63,8 @@ def test_offsets_on_or_before_the_hire_date_are_dropped() -> None:
     assert reminder_schedule(D(2025, 6, 16), short) == (
         Reminder(D(2025, 6, 17), 1), Reminder(D(2025, 6, 18), 0),
     )  # fmt: skip
-    assert reminder_schedule(D(2025, 6, 16), replace(RULES, placement_reminder_working_days=())) == ()
+    none = replace(RULES, placement_reminder_working_days=())
+    assert reminder_schedule(D(2025, 6, 16), none) == ()
 
 
 # Hired Wed 26 Mar 2025 (national holidays only): reminders 28 Mar (5), 3 Apr (3), 7 Apr (1),
