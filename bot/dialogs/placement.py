@@ -175,7 +175,7 @@ class PlacementDialog(DialogDefaults):
             return Turn(d, (self._prompt(ctx, d),))
         upload = inp.upload
         if upload is None:
-            key = "utter_placement_need_photo" if inp.media or not inp.choice else (
+            key = "utter_invalid_placement_photo" if inp.media or not inp.choice else (
                 "utter_invalid_stale_button"
             )  # fmt: skip
             return self._again(ctx, data, Say(key))

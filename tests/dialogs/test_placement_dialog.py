@@ -153,7 +153,7 @@ def test_bad_input_keeps_the_step() -> None:
     assert keys(turns[-1]) == ["utter_invalid_media", "utter_ask_placement_company"]
     assert data["step"] == "placement_company"
     data, turns = run([*HIRED_TO_POSITION, Input(text="halo")])
-    assert keys(turns[-1]) == ["utter_placement_need_photo", "utter_ask_placement_photo"]
+    assert keys(turns[-1]) == ["utter_invalid_placement_photo", "utter_ask_placement_photo"]
     data, turns = run([*HIRED_TO_POSITION, Input(choice="ev:done")])
     assert keys(turns[-1])[0] == "utter_invalid_stale_button"
     _, turns = run([*HIRED_TO_POSITION, Input(choice=SKIP_PHOTO), Input(choice="ev:done")])
