@@ -42,36 +42,51 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 JOB = "placement-reminders"
 EVERY = timedelta(minutes=15)
+BATCH = 500  # reports read per query
 AHEAD = timedelta(hours=14)  # the furthest any zone is ahead of UTC: its date comes first
 
 
-async def sweep_placement_reminders(app: App, now: datetime | None = None) -> int:
+async def sweep_placement_reminders(
+    app: App, now: datetime | None = None, batch: int = BATCH
+) -> int:
     """Raise the placement reminders that are due at ``now`` (default: the engine's clock);
     returns how many reminders were queued."""
     now = now or app.engine.clock()
-    rules = app.settings.rules
-    async with app.db.read() as conn:
-        due = await placements.due_reminders(conn, (now.astimezone(UTC) + AHEAD).date())
     queued = 0
-    for row in due:
-        local = now.astimezone(ZoneInfo(row.tz) if row.tz else app.settings.zone)
-        today = local.date()
-        if today < row.next_remind_on or not in_daytime(local):
-            continue  # not yet that day there, or night: a later run takes it
-        reminder = due_reminder(row.hired_on, today, rules)
-        if reminder is not None:
-            event = SystemEvent(
-                row.person_id, REMIND,
-                {"deadline": row.deadline.isoformat(), "offset": reminder.offset},
-                key=reminder_key(row.person_id, row.deadline, reminder.offset), essential=True,
-            )  # fmt: skip
-            queued += 1 if await app.engine.handle_system(event) else 0
-        async with app.db.write() as conn:
-            following = next_reminder_day(row.hired_on, today, rules)
-            await placements.advance_reminder(conn, row.placement_id, row.next_remind_on,
-                                              following)  # fmt: skip
+    page: list[placements.DueReminder] = []
+    while True:
+        async with app.db.read() as conn:
+            page = await placements.due_reminders(
+                conn, (now.astimezone(UTC) + AHEAD).date(), batch, page[-1] if page else None
+            )
+        for row in page:
+            queued += await _remind(app, row, now)
+        if len(page) < batch:
+            break
     if queued:
         log.info("placement: %d deadline reminder(s) queued", queued)
+    return queued
+
+
+async def _remind(app: App, row: placements.DueReminder, now: datetime) -> int:
+    """One report whose reminder day has come somewhere; returns 1 if a reminder was queued."""
+    rules = app.settings.rules
+    local = now.astimezone(ZoneInfo(row.tz) if row.tz else app.settings.zone)
+    today = local.date()
+    if today < row.next_remind_on or not in_daytime(local):
+        return 0  # not yet that day there, or night: a later run takes it
+    queued = 0
+    reminder = due_reminder(row.hired_on, today, rules)
+    if reminder is not None:
+        event = SystemEvent(
+            row.person_id, REMIND,
+            {"deadline": row.deadline.isoformat(), "offset": reminder.offset},
+            key=reminder_key(row.person_id, row.deadline, reminder.offset), essential=True,
+        )  # fmt: skip
+        queued = 1 if await app.engine.handle_system(event) else 0
+    async with app.db.write() as conn:
+        following = next_reminder_day(row.hired_on, today, rules)
+        await placements.advance_reminder(conn, row.placement_id, row.next_remind_on, following)
     return queued
 
 

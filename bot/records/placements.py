@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.services import Scope, Services
@@ -120,11 +120,13 @@ class DueReminder:
     tz: str | None
 
 
-async def due_reminders(conn: AsyncConnection, until: date, limit: int = 1000) -> list[DueReminder]:
+async def due_reminders(
+    conn: AsyncConnection, until: date, limit: int = 1000, after: DueReminder | None = None
+) -> list[DueReminder]:
     """Started reports of consenting persons whose next reminder day is on or before
-    ``until`` (the latest local date anywhere: the sweep checks each person's own day).
-    One query on ``ix_placements_due``."""
-    rows = await conn.execute(
+    ``until`` (the latest local date anywhere: the sweep checks each person's own day), in
+    pages of ``limit`` after the row ``after``. One query on ``ix_placements_due``."""
+    query = (
         select(PL.c.id, PL.c.person_id, PL.c.hired_on, PL.c.deadline, PL.c.next_remind_on,
                P.c.tz)
         .join(P, P.c.id == PL.c.person_id)
@@ -133,6 +135,11 @@ async def due_reminders(conn: AsyncConnection, until: date, limit: int = 1000) -
         .order_by(PL.c.next_remind_on, PL.c.id)
         .limit(limit)
     )  # fmt: skip
+    if after is not None:  # keyset paging: rows skipped for now (night there) never block
+        query = query.where(
+            tuple_(PL.c.next_remind_on, PL.c.id) > tuple_(after.next_remind_on, after.placement_id)
+        )
+    rows = await conn.execute(query)
     return [DueReminder(r.id, r.person_id, r.hired_on, r.deadline, r.next_remind_on, r.tz)
             for r in rows]  # fmt: skip
 

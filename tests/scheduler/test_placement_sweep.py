@@ -5,16 +5,18 @@ daytime in the person's own zone, and a sweep that missed days sends only the ne
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.core.types import SystemEvent
 from bot.records.placement_model import REMIND
 from bot.records.placement_table import Placement
 from bot.records.placements import due_reminders, placed_person_ids, placed_persons
+from bot.settings import Settings
 from bot.storage import outbox
 from bot.storage.models import Person, table
 from bot.testing.client import ChatClient, consented
@@ -45,9 +47,9 @@ async def placement_row(app: App) -> Any:
         return (await conn.execute(select(PL))).one()
 
 
-async def sweep(app: App, clock: FrozenClock, when: datetime) -> int:
+async def sweep(app: App, clock: FrozenClock, when: datetime, batch: int = 500) -> int:
     clock.now = when
-    return await sweep_placement_reminders(app, when)
+    return await sweep_placement_reminders(app, when, batch)
 
 
 async def delivered(client: ChatClient) -> list[str]:
@@ -183,13 +185,31 @@ async def test_only_in_daytime_in_the_persons_zone(app: App, clock: FrozenClock)
         await conn.execute(update(P).where(P.c.id == person).values(tz="Asia/Jayapura"))
     assert await sweep(app, clock, at(2, 14)) == 0  # Mon 21:00 WIB, 23:00 WIT
     assert await sweep(app, clock, at(2, 22)) == 0  # Tue 05:00 WIB, 07:00 WIT
-    assert await sweep(app, clock, at(2, 23, 30)) == 1  # 06:30 WIB; 08:30 WIT: the east
+    # 06:30 WIB, 08:30 WIT: the east (read in pages of one: the west, skipped, blocks nothing)
+    assert await sweep(app, clock, at(2, 23, 30), batch=1) == 1
     assert await delivered(east) == ["utter_placement_reminder"]
     assert await delivered(west) == []
     assert await sweep(app, clock, at(3, 0, 59)) == 0  # 07:59 WIB
     assert await sweep(app, clock, at(3, 1)) == 1  # 08:00 WIB: the west
     assert await delivered(west) == ["utter_placement_reminder"]
     assert await sweep(app, clock, at(3, 13)) == 0  # 20:00 WIB, done for the day anyway
+
+
+async def test_two_processes_sweeping_at_once_queue_one_reminder(
+    app: App, settings: Settings, clock: FrozenClock
+) -> None:
+    client = await hired(app)
+    other = await build_app(settings, clock=clock)  # a second process on the same database
+    try:
+        clock.now = at(3, 3)
+        counts = await asyncio.gather(
+            sweep_placement_reminders(app, clock.now), sweep_placement_reminders(other, clock.now)
+        )
+    finally:
+        await other.close()
+    assert sorted(counts) == [0, 1]
+    assert await delivered(client) == ["utter_placement_reminder"]
+    assert (await placement_row(app)).next_remind_on == date(2025, 6, 5)
 
 
 async def test_the_sweep_is_scheduled_next_to_the_purge(sqlite_app: App) -> None:
