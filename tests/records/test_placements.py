@@ -90,3 +90,15 @@ async def test_a_new_hire_date_moves_the_one_started_report(app: App) -> None:
     (started,), _ = await rows(app)
     assert (started.status, str(started.hired_on), str(started.deadline)) == (
         "started", "2025-06-02", "2025-06-12")  # fmt: skip
+
+
+async def test_buttons_of_a_finished_report_are_stale(app: App) -> None:
+    client = await up_to_the_photo(app)
+    await client.click("placement_photo:skip")
+    await client.click("placement_confirm:yes")
+    await client.click("placement_confirm:yes")  # pressed again, after the report was made
+    assert client.said() == ["utter_invalid_stale_button", "utter_menu"]
+    await client.click("placement_photo:skip")
+    assert client.said() == ["utter_invalid_stale_button", "utter_menu"]
+    (report,), _ = await rows(app)
+    assert report.status == "reported"
