@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.app import App
 from bot.core.services import Scope
 from bot.storage import outbox, people
-from scheduler.placement import add_placement_jobs
+from scheduler.placement import add_placement_jobs, sweep_placement_reminders
 
 log = logging.getLogger(__name__)
 PURGE_JOB = "retention-purge"
@@ -77,3 +77,6 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     )
     add_placement_jobs(scheduler, app)  # deadline reminders of the placement report
     return scheduler
+
+
+__all__ = ["build_scheduler", "purge_inactive", "sweep_placement_reminders"]
