@@ -1,6 +1,8 @@
 """Periodic jobs (APScheduler 3.x, in the bot's event loop). A job never sends: it writes to
 the outbox (through the engine's system events) with an idempotency key.
 
+The placement-report deadline reminders (scheduler/placement.py) run every 15 minutes.
+
 The retention purge (UU 27/2022 Pasal 43) runs daily at 03:00 in the bot's time zone; the same
 work is `jkp-bot purge`, for deployments that prefer cron. It deletes in small batches, each
 its own short transaction, so people writing meanwhile are not kept waiting (and a purge
@@ -18,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.app import App
 from bot.core.services import Scope
 from bot.storage import outbox, people
+from scheduler.placement import add_placement_jobs, sweep_placement_reminders
 
 log = logging.getLogger(__name__)
 PURGE_JOB = "retention-purge"
@@ -72,4 +75,8 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         max_instances=1,
         replace_existing=True,
     )
+    add_placement_jobs(scheduler, app)  # deadline reminders of the placement report
     return scheduler
+
+
+__all__ = ["build_scheduler", "purge_inactive", "sweep_placement_reminders"]

@@ -83,7 +83,7 @@ JOURNEYS: dict[str, Journey | None] = {
     "my_applications": None,
     "upload_evidence": None,
     "check_progress": None,
-    "report_placement": None,
+    "report_placement": Journey("placement", {"date": "hired_on"}),
     "ask_counseling": Journey("counseling"),
 }
 # Intents that act as their navigation word when free text says them confidently (offered

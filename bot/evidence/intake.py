@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from bot.core.engine import KeyedLocks
 from bot.core.types import EventKind, InboundEvent, Upload
 from bot.dialogs.evidence import accepts_upload
+from bot.dialogs.placement import accepts_upload as accepts_placement_photo
 from bot.evidence.config import EvidenceSettings
 from bot.evidence.files import (
     EvidenceRefused,
@@ -79,7 +80,9 @@ class Intake:
             if event.event_id and await people.is_processed(conn, event.channel, event.event_id):
                 return None
             snap = await people.snapshot(conn, event.channel, event.sender_id)
-        if snap is None or snap.person.consent != "granted" or not accepts_upload(snap.state):
+        if snap is None or snap.person.consent != "granted":
+            return None
+        if not (accepts_upload(snap.state) or accepts_placement_photo(snap.state)):
             return None
         return snap.person.id
 

@@ -131,7 +131,7 @@ def test_an_interpreter_not_trained_yet_is_not_asked(app: App) -> None:
         ("ada loker sopir di bekasi ga", ["utter_soon_search_vacancies", "utter_menu"]),
         ("status lamaran sy gimana", ["utter_soon_my_applications", "utter_menu"]),
         ("mau kirim bukti lamaran", ["utter_soon_upload_evidence", "utter_menu"]),
-        ("alhamdulillah diterima kerja", ["utter_soon_report_placement", "utter_menu"]),
+        ("alhamdulillah diterima kerja", ["utter_placement_intro", "utter_ask_hired_on"]),
         ("mau konsultasi karir", ["utter_soon_ask_counseling", "utter_menu"]),
         ("jkp itu dapet berapa bulan?", ["utter_benefit_info/duration", "utter_menu"]),
         ("halo kak", ["utter_greet", "utter_menu"]),

@@ -162,6 +162,9 @@ def sample_values() -> dict[str, str]:
             "Apakah Bapak punya SIM B1?"
         ),
         "zone": "WIB",
+        # the placement report (issue 10): dates as format_date writes them; working days left
+        **{name: format_date(date(2025, 9, 30)) for name in ("hired", "reported")},
+        "left": "5",
     }
 
 
