@@ -1,5 +1,5 @@
 """The ``placements`` table (issue 10), on the application's metadata so Alembic sees it
-(migration 0010_placements.py).
+(migration 0008_placements.py).
 
 One row per placement report: *started* when the person gives the date they were hired,
 *reported* when they confirm it. What is personal (the company, the position) is encrypted;

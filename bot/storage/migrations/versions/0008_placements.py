@@ -1,8 +1,6 @@
 """placements: the placement report ("Lapor diterima kerja") and its reminder schedule
 
-Chained on 0007 for now: other revisions are written in parallel; the merge re-chains them.
-
-Revision ID: 0010
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01
 """
@@ -12,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -1,4 +1,4 @@
-"""Migration 0010: the ``placements`` table with its sweep indexes appears on upgrade and
+"""Migration 0008: the ``placements`` table with its sweep indexes appears on upgrade and
 goes on downgrade, on SQLite and PostgreSQL (the stairway test walks every revision too)."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ def _schema(conn: Any) -> tuple[set[str], set[str]]:
     return tables, {i["name"] for i in inspector.get_indexes("placements")}
 
 
-async def test_0010_adds_and_removes_placements(db_url: str) -> None:
+async def test_0008_adds_and_removes_placements(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
-        await migrate(engine, "0010")
+        await migrate(engine, "0008")
         async with engine.connect() as conn:
             tables, indexes = await conn.run_sync(_schema)
         assert "placements" in tables
