@@ -22,9 +22,11 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
+from bot.dialogs.link import LinkDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
+from bot.link import store as links
 from bot.records import applications, evidence
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
@@ -49,6 +51,7 @@ def build_router(settings: Settings) -> Router:
         ProfileDialog(),
         EvidenceDialog(settings.rules),
         CounselingDialog(settings.counseling),
+        LinkDialog(sms_enabled=settings.sms.enabled, code_minutes=settings.sms.link_code_minutes),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -75,6 +78,7 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     applications.register(services, settings.rules)
     evidence.register(services, settings.rules, settings.evidence, files)
     counseling.register(services)
+    links.register(services, code_minutes=settings.sms.link_code_minutes, zone=settings.zone)
     return services
 
 
