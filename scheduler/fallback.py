@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.app import App
 from bot.channels.sms.delivery import RENDER_CHANNEL
 from bot.channels.sms.policy import SmsBudget
 from bot.channels.sms.text import segment_count, split_sms, to_gsm7
@@ -162,12 +163,12 @@ class Fallback:
         return SmsBudget(self.monthly_budget).allows(await links.usage(conn, month), segments)
 
 
-def build_fallback(
-    db: Database, domain: Domain, clock: Callable[[], datetime], zone: tzinfo, *,
-    person_budget: int | None, monthly_budget: int | None, after_minutes: int,
-    wake: Callable[[str], None] | None = None,
-) -> Fallback:  # fmt: skip
+def sms_fallback(app: App, wake: Callable[[str], None] | None = None) -> Fallback:
+    """The fallback as the settings ask (``SMS_PERSON_MONTHLY_BUDGET``,
+    ``SMS_MONTHLY_BUDGET``, ``SMS_FALLBACK_AFTER_MINUTES``)."""
+    sms = app.settings.sms
     return Fallback(
-        db, clock, zone, sms_segments(domain), person_budget=person_budget,
-        monthly_budget=monthly_budget, after=timedelta(minutes=after_minutes), wake=wake,
+        app.db, app.engine.clock, app.settings.zone, sms_segments(app.engine.domain),
+        person_budget=sms.person_monthly_budget, monthly_budget=sms.monthly_budget,
+        after=timedelta(minutes=sms.fallback_after_minutes), wake=wake,
     )  # fmt: skip

@@ -48,11 +48,12 @@ def _person_keys(t: Table, person: Column[Any]) -> list[list[Column[Any]]]:
     """The unique keys of ``t`` that include ``person_id``: other columns of each."""
     keys: list[list[Column[Any]]] = []
     pk = list(t.primary_key.columns)
-    if person in pk:
+    if any(c is person for c in pk):
         keys.append([c for c in pk if c is not person])
     for constraint in t.constraints:
-        if isinstance(constraint, UniqueConstraint) and person in constraint.columns:
-            keys.append([c for c in constraint.columns if c is not person])
+        columns = list(constraint.columns) if isinstance(constraint, UniqueConstraint) else []
+        if any(c is person for c in columns):
+            keys.append([c for c in columns if c is not person])
     return keys
 
 
