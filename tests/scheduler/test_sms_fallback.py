@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -268,3 +268,20 @@ async def test_the_deployment_wide_budget_caps_too(
         await w.rt.sender.drain()
         assert await w.statuses("sms") == []
         assert await w.statuses("telegram") == ["dropped"]
+
+
+async def test_handing_over_races_a_sender_safely(w: World, clock: FrozenClock) -> None:
+    """The row a sweep read may be claimed before it hands it over: the hand-over is
+    conditional in one statement, so the sender's send is the only one."""
+    await w.queue(rejected(), essential=True, key="r1")
+    now = clock()
+    async with w.rt.app.db.write() as conn:
+        (item,) = await outbox.essential_pending(conn, now, channel="telegram",
+                                                 created_before=now)  # fmt: skip
+        claimed = await outbox.claim(conn, "telegram", now, owner="sender",
+                                     until=now + timedelta(minutes=5))  # fmt: skip
+        assert [c.id for c in claimed] == [item.id]
+        assert await outbox.hand_over(conn, item.id, now, "sweep") is False
+        assert await outbox.hand_over(conn, item.id, now, "the sender itself", held=True)
+        assert await outbox.hand_over(conn, item.id, now, "twice") is False
+    assert await w.statuses("telegram") == ["fallback"]
