@@ -4,11 +4,14 @@ typed back on Telegram."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
@@ -324,3 +327,27 @@ async def test_without_sms_or_from_sms_the_dialog_says_what_to_do(
     phone = await consented(linking.phone())
     await phone.click("menu:link")
     assert phone.said() == ["utter_link_from_phone", "utter_menu"]
+
+
+TRANSCRIPT = Path(__file__).parent / "transcripts" / "link_number.yml"
+
+
+@pytest.mark.parametrize("channel", ["console", "telegram"])
+async def test_link_transcript(
+    linking: Linking, channel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The golden journey, on the console (numbered options) and Telegram (buttons)."""
+    spec = importlib.util.spec_from_file_location(
+        "golden_transcripts", Path(__file__).parents[1] / "test_transcripts.py"
+    )
+    assert spec is not None and spec.loader is not None
+    golden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(golden)  # the replay every golden transcript uses
+    monkeypatch.setattr(links.secrets, "randbelow", lambda _: 123456)
+    script = yaml.safe_load(TRANSCRIPT.read_text(encoding="utf-8"))
+    client = ChatClient(linking.app.engine, channel=channel, user="4242")
+    await golden.replay(client, script["steps"])
+    await linking.sms.drain()
+    assert linking.fake.texts_to(PHONE) == [
+        "Kode Pendamping JKP: 123456. Berlaku 10 menit. Jangan berikan kode ini kepada siapa pun."
+    ]
