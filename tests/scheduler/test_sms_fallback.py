@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -16,12 +16,13 @@ from bot.app import build_app
 from bot.channels.sms.delivery import SmsDelivery
 from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.channels.telegram import TelegramRuntime
-from bot.core.types import OutboundMessage, Say
+from bot.core.types import OutboundMessage, Say, SystemEvent
+from bot.dialogs.evidence import ACCEPTED, REJECTED
 from bot.link.tables import SmsUsage
 from bot.settings import Settings, SmsSettings
 from bot.storage import outbox, people
 from bot.storage.crypto import address_hash
-from bot.storage.models import Identity, OutboxMessage, table
+from bot.storage.models import EvidenceRow, Identity, OutboxMessage, table
 from bot.testing.client import ChatClient, consented
 from bot.testing.clock import FrozenClock
 from bot.testing.fake_bot_api import FakeBotAPI
@@ -285,3 +286,46 @@ async def test_handing_over_races_a_sender_safely(w: World, clock: FrozenClock) 
         assert await outbox.hand_over(conn, item.id, now, "the sender itself", held=True)
         assert await outbox.hand_over(conn, item.id, now, "twice") is False
     assert await w.statuses("telegram") == ["fallback"]
+
+
+async def reviewed(w: World, status: str) -> int:
+    """A piece of evidence as the review leaves it (bot/evidence/review.py), returns its id."""
+    async with w.rt.app.db.write() as conn:
+        row = await conn.execute(insert(table(EvidenceRow)).values(
+            person_id=w.person, kind="application", company="PT Sinar Jaya",
+            act_on=date(2025, 6, 2), status=status, reason="Foto buram", channel="telegram",
+            created_at=w.clock(), near_duplicate=False,
+        ).returning(table(EvidenceRow).c.id))  # fmt: skip
+        return int(row.scalar_one())
+
+
+async def test_system_events_reach_a_linked_number_only_through_the_fallback(
+    w: World,
+) -> None:
+    """The real path of a rejected piece (an essential system event) for a person whose
+    Telegram blocked the bot: queued for Telegram, the 403 hands it to SMS. An accepted
+    piece (not essential) never goes to the number that never wrote."""
+    await w.link("sms", PHONE)
+    w.api.fail_next("sendMessage", 403, BLOCKED)
+    await w.queue(accepted(), essential=False, key="a0")
+    await w.rt.sender.drain()  # Telegram says blocked: the identity is marked
+    assert await w.statuses("telegram") == ["dropped"]
+    engine = w.rt.app.engine
+    ok = await reviewed(w, "accepted")
+    assert (
+        await engine.handle_system(SystemEvent(w.person, ACCEPTED, {"evidence_id": ok}, key="ok"))
+        == 0
+    )  # not essential: nowhere to go
+    bad = await reviewed(w, "rejected")
+    assert (
+        await engine.handle_system(
+            SystemEvent(w.person, REJECTED, {"evidence_id": bad}, key="bad", essential=True)
+        )
+        == 1
+    )
+    w.api.fail_next("sendMessage", 403, BLOCKED)
+    await w.rt.sender.drain()
+    await w.sms.drain()
+    text = " ".join(w.fake.texts_to(PHONE))
+    assert "PT Sinar Jaya" in text and "Foto buram" in text
+    assert await w.statuses("sms") == ["sent"]

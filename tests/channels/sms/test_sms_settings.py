@@ -122,6 +122,6 @@ def test_linking_and_fallback_settings() -> None:
     assert (
         Settings.from_env({**TWILIO, "SMS_PERSON_MONTHLY_BUDGET": "0"}).sms.person_monthly_budget
         == 0
-    )  # noqa: E501
+    )
     with pytest.raises(SettingsError, match="LINK_CODE_MINUTES"):
         Settings.from_env({**TWILIO, "LINK_CODE_MINUTES": "0"})
