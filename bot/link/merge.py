@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, select, update
+from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import people
@@ -76,7 +76,7 @@ async def _resolve(
         key = tuple(row[: len(others)])
         if key not in mine:
             continue
-        same = and_(*(c == v for c, v in zip(others, key, strict=True)))
+        same = and_(true(), *(c == v for c, v in zip(others, key, strict=True)))
         if where is not None:
             same = and_(same, where)
         if summed is not None:
