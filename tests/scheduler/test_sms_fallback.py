@@ -329,3 +329,22 @@ async def test_system_events_reach_a_linked_number_only_through_the_fallback(
     text = " ".join(w.fake.texts_to(PHONE))
     assert "PT Sinar Jaya" in text and "Foto buram" in text
     assert await w.statuses("sms") == ["sent"]
+
+
+async def test_the_sweep_runs_every_minute_only_with_sms(
+    w: World, settings: Settings, clock: FrozenClock
+) -> None:
+    from scheduler.jobs import FALLBACK_JOB
+
+    job = w.rt.jobs.get_job(FALLBACK_JOB)
+    assert job is not None and job.func == w.fallback.sweep
+    assert job.trigger.interval == timedelta(minutes=1)
+    app = await build_app(settings, clock=clock)
+    try:
+        plain = TelegramRuntime(replace(app, settings=replace(
+            settings, telegram_token=w.api.token, telegram_api_base=w.api.base_url)))  # fmt: skip
+        assert plain.fallback is None and plain.sender.fallback is None
+        assert plain.jobs.get_job(FALLBACK_JOB) is None
+        await plain.bot.session.close()
+    finally:
+        await app.close()
