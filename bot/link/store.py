@@ -131,10 +131,10 @@ async def allowance(conn: AsyncConnection, person_id: int, e164: str, now: datet
 
 async def issue_code(
     conn: AsyncConnection, person_id: int, e164: str, now: datetime, *, minutes: int,
-    zone: tzinfo, code: str | None = None,
+    zone: tzinfo,
 ) -> str | None:  # fmt: skip
     """Make a code for ``e164`` and queue its SMS; None (nothing sent) if not allowed now
-    (checked again here, in the write transaction). ``code``: tests only."""
+    (checked again here, in the write transaction)."""
     if (found := await allowance(conn, person_id, e164, now)) is not Allowance.OK:
         log.info("link code for person %s not sent: %s", person_id, found.value)
         return None
@@ -142,7 +142,7 @@ async def issue_code(
         update(LC).where(LC.c.person_id == person_id, LC.c.status == PENDING)
         .values(status=REPLACED)
     )  # fmt: skip
-    code = code or f"{secrets.randbelow(10**6):06d}"
+    code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     expires = now + timedelta(minutes=minutes)
     row_id = (
