@@ -100,8 +100,8 @@ class LinkDialog(DialogDefaults):
     def _code(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
         if inp.choice == RESEND:
             return Turn({"step": "phone"}, (say(ASK_PHONE),))
-        code = "".join(inp.text.split())
-        if inp.choice or len(code) != CODE_DIGITS or not code.isdigit():
+        code = "".join(ch for ch in inp.text if ch.isascii() and ch.isdigit())
+        if inp.choice or len(code) != CODE_DIGITS:  # "123 456", "kode 123456" are read
             return Turn(data, (combine(Say("utter_invalid_link_code_format"), Say(ASK_CODE)),))
         verdict = ctx.ask(CheckCodeQuery(code))
         phone = str(data.get("phone", ""))

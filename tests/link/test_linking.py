@@ -114,8 +114,12 @@ async def test_a_code_by_sms_links_the_number_and_data_shows_it(linking: Linking
     code = await linking.code()
     (sms,) = linking.fake.texts_to(PHONE)
     assert is_gsm7(sms) and segment_count(sms) == 1 and "10 menit" in sms
-    await tg.send("  " + code[:3] + " " + code[3:])  # spaces are forgiven
+    await tg.send("1234567")
+    assert tg.said() == ["utter_invalid_link_code_format", "utter_ask_link_code"]
+    await tg.send("kode " + code[:3] + " " + code[3:])  # words and spaces are forgiven
     assert tg.said() == ["utter_link_done", "utter_menu"]
+    await tg.click("link:resend")  # a stale button of the finished dialog
+    assert tg.said() == ["utter_invalid_stale_button", "utter_menu"]
     person = await person_of(linking, "telegram", "111")
     assert person is not None and await person_of(linking, "sms", PHONE) == person
     assert await linking.count(LinkCode, status="used") == 1
