@@ -14,11 +14,12 @@ still pending and not in a sender's hands, in one statement, so a message is nev
 both) and a new row is queued on the chosen channel with the idempotency key
 ``fallback:<row>`` (a sweep run twice queues it once). The channel chosen is the cheapest
 that works: among the person's identities not blocked, other than the failing chat,
-Telegram, then WhatsApp, then SMS. SMS costs money: a message goes by SMS only within the
-person's monthly budget (``SMS_PERSON_MONTHLY_BUDGET`` segments) and the deployment's
-(``SMS_MONTHLY_BUDGET``), counted in ``sms_usage`` as it is queued, in the plain GSM-7
-rendering the SMS delivery sends; over budget nothing is queued and it is logged. Messages
-that are not essential never fall back.
+Telegram, then WhatsApp (while its 24-hour window is open, or with a template), then SMS.
+SMS costs money: a message goes by SMS only within the person's monthly budget
+(``SMS_PERSON_MONTHLY_BUDGET`` segments) and the deployment's (``SMS_MONTHLY_BUDGET``),
+counted in ``sms_usage`` as it is queued, in the plain GSM-7 rendering the SMS delivery
+sends; over budget nothing is queued and it is logged. Messages that are not essential never
+fall back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App
 from bot.channels.sms.delivery import RENDER_CHANNEL
-from bot.channels.sms.policy import SmsBudget
+from bot.channels.sms.policy import SmsBudget, WhatsAppSend, whatsapp_send_mode
 from bot.channels.sms.text import segment_count, split_sms, to_gsm7
 from bot.core.domain import Domain
 from bot.core.plaintext import render_plain
@@ -79,6 +80,7 @@ class Fallback:
     monthly_budget: int | None = None
     after: timedelta = timedelta(minutes=60)
     wake: Callable[[str], None] | None = None
+    whatsapp_template: str = ""  # WHATSAPP_TEMPLATE_SID: WhatsApp outside its 24-hour window
     stats: FallbackStats = field(default_factory=FallbackStats)
     _told: set[int] = field(default_factory=set)  # rows already logged as over budget
 
@@ -119,6 +121,7 @@ class Fallback:
             if not a.blocked and a.channel in CHEAPEST
             and address_hash(a.channel, a.address) != item.chat_key
         ]  # fmt: skip
+        others = [a for a in others if a.channel != "whatsapp" or self._whatsapp_open(a, now)]
         if not others:
             self.stats.no_channel += 1
             return 0
@@ -150,6 +153,13 @@ class Fallback:
                  item.person_id, item.channel, target.channel)  # fmt: skip
         return 1
 
+    def _whatsapp_open(self, address: people.Address, now: datetime) -> bool:
+        """WhatsApp works when its 24-hour window is open or a template may be sent;
+        otherwise only SMS could carry it."""
+        mode = whatsapp_send_mode(address.last_inbound_at, now,
+                                  template_sid=self.whatsapp_template)  # fmt: skip
+        return mode is not WhatsAppSend.SMS
+
     async def _within_budget(
         self, conn: AsyncConnection, person_id: int, segments: int, now: datetime
     ) -> bool:
@@ -171,4 +181,5 @@ def sms_fallback(app: App, wake: Callable[[str], None] | None = None) -> Fallbac
         app.db, app.engine.clock, app.settings.zone, sms_segments(app.engine.domain),
         person_budget=sms.person_monthly_budget, monthly_budget=sms.monthly_budget,
         after=timedelta(minutes=sms.fallback_after_minutes), wake=wake,
+        whatsapp_template=sms.whatsapp_template_sid,
     )  # fmt: skip

@@ -73,11 +73,12 @@ class World:
                 idempotency_key=key, essential=essential,
             )  # fmt: skip
 
-    async def link(self, channel: str, number: str) -> None:
+    async def link(self, channel: str, number: str, wrote: datetime | None = None) -> None:
+        """A linked number (``wrote``: when it last wrote itself; linked only: never)."""
         async with self.rt.app.db.write() as conn:
             await conn.execute(insert(table(Identity)).values(
                 person_id=self.person, channel=channel, address_hash=address_hash(channel, number),
-                address=number, blocked=False, created_at=self.clock(), last_inbound_at=None,
+                address=number, blocked=False, created_at=self.clock(), last_inbound_at=wrote,
             ))  # fmt: skip
 
     async def statuses(self, channel: str) -> list[str]:
@@ -221,13 +222,25 @@ async def test_a_message_a_sender_holds_is_not_handed_over(w: World, clock: Froz
 
 async def test_whatsapp_before_sms(w: World, clock: FrozenClock) -> None:
     await w.link("sms", PHONE)
-    await w.link("whatsapp", WHATSAPP)
+    await w.link("whatsapp", WHATSAPP, wrote=clock() - timedelta(hours=2))  # window open
     await w.queue(rejected(), essential=True, key="r1")
     w.api.fail_next("sendMessage", 403, BLOCKED)
     await w.rt.sender.drain()
     assert await w.statuses("whatsapp") == ["pending"]
     assert await w.statuses("sms") == []
     assert await w.spent() == 0  # WhatsApp costs no SMS budget
+
+
+async def test_whatsapp_outside_its_window_without_a_template_is_skipped(
+    w: World, clock: FrozenClock
+) -> None:
+    await w.link("sms", PHONE)
+    await w.link("whatsapp", WHATSAPP, wrote=clock() - timedelta(hours=24))  # window closed
+    await w.queue(rejected(), essential=True, key="r1")
+    w.api.fail_next("sendMessage", 403, BLOCKED)
+    await w.rt.sender.drain()
+    assert await w.statuses("whatsapp") == []
+    assert await w.statuses("sms") == ["pending"]
 
 
 async def test_over_budget_no_sms_and_it_is_logged(
