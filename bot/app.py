@@ -22,10 +22,12 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
+from bot.dialogs.link import LinkDialog
 from bot.dialogs.placement import PlacementDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
+from bot.link import store as links
 from bot.records import applications, evidence, placements
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
@@ -51,6 +53,7 @@ def build_router(settings: Settings) -> Router:
         EvidenceDialog(settings.rules),
         PlacementDialog(settings.rules),
         CounselingDialog(settings.counseling),
+        LinkDialog(sms_enabled=settings.sms.enabled, code_minutes=settings.sms.link_code_minutes),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -78,6 +81,7 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     evidence.register(services, settings.rules, settings.evidence, files)
     counseling.register(services)
     placements.register(services, settings.rules)
+    links.register(services, code_minutes=settings.sms.link_code_minutes, zone=settings.zone)
     return services
 
 

@@ -143,6 +143,9 @@ class SmsSettings:
     monthly_budget: int | None = None  # SMS segments the bot may start per month; None: no cap
     segment_budget: int = 3  # segments per dialog turn
     per_second: float = 1.0  # the SMS outbox sender's rate
+    link_code_minutes: int = 10  # LINK_CODE_MINUTES: a link code works this long
+    person_monthly_budget: int | None = 10  # SMS_PERSON_MONTHLY_BUDGET: segments per person
+    fallback_after_minutes: int = 60  # SMS_FALLBACK_AFTER_MINUTES: undelivered, then SMS
 
     @property
     def enabled(self) -> bool:
@@ -186,6 +189,13 @@ class SmsSettings:
             monthly_budget=_int(env, "SMS_MONTHLY_BUDGET", 0, 0) if raw_budget else None,
             segment_budget=_int(env, "SMS_SEGMENT_BUDGET", 3, 1),
             per_second=float(_int(env, "SMS_PER_SECOND", 1, 1)),
+            link_code_minutes=_int(env, "LINK_CODE_MINUTES", 10, 1),
+            person_monthly_budget=(
+                _int(env, "SMS_PERSON_MONTHLY_BUDGET", 10, 0)
+                if text("SMS_PERSON_MONTHLY_BUDGET").lower() != "none"
+                else None
+            ),
+            fallback_after_minutes=_int(env, "SMS_FALLBACK_AFTER_MINUTES", 60, 1),
         )
 
     def validate(self) -> None:

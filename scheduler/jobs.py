@@ -16,14 +16,17 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from bot.core.services import Scope
 from bot.storage import outbox, people
+from scheduler.fallback import Fallback
 from scheduler.placement import add_placement_jobs, sweep_placement_reminders
 
 log = logging.getLogger(__name__)
 PURGE_JOB = "retention-purge"
+FALLBACK_JOB = "essential-fallback"
 PURGE_BATCH = 50
 FINISHED_KEPT = timedelta(days=7)
 
@@ -62,9 +65,15 @@ async def purge_inactive(app: App, batch: int = PURGE_BATCH) -> int:
     return deleted
 
 
-def build_scheduler(app: App) -> AsyncIOScheduler:
-    """The jobs, not yet started (``scheduler.start()`` inside the running loop)."""
+def build_scheduler(app: App, *, fallback: Fallback | None = None) -> AsyncIOScheduler:
+    """The jobs, not yet started (``scheduler.start()`` inside the running loop).
+    ``fallback``: essential messages undelivered too long are handed to SMS every minute."""
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
+    if fallback is not None:
+        scheduler.add_job(
+            fallback.sweep, IntervalTrigger(minutes=1), id=FALLBACK_JOB, coalesce=True,
+            max_instances=1, replace_existing=True,
+        )  # fmt: skip
     scheduler.add_job(
         purge_inactive,
         CronTrigger(hour=3, minute=0, timezone=app.settings.timezone),

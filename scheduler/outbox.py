@@ -31,12 +31,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.core.types import OutboundMessage
 from bot.storage import outbox as store
 from bot.storage import people
 from bot.storage.db import Database, StorageUnavailable
 from bot.storage.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from scheduler.fallback import Fallback
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,7 @@ class OutboxSender:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         on_unreachable: Callable[[str, str], Awaitable[None]] | None = None,
+        fallback: Fallback | None = None,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -147,6 +152,7 @@ class OutboxSender:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.on_unreachable = on_unreachable
+        self.fallback = fallback  # essential messages of an unreachable chat go elsewhere
         self.owner = f"{channel}-{uuid.uuid4().hex[:12]}"
         self.stats = SenderStats()
         self._chats: dict[str, TokenBucket] = {}
@@ -291,11 +297,16 @@ class OutboxSender:
             log.info("%s chat %s is unreachable (%s); dropping its queue", self.channel,
                      item.chat_key[:8], e)  # fmt: skip
             self.stats.dropped += 1
+            handed = 0
             async with self.db.write() as conn:
                 await store.mark_sent(conn, sent, self.clock())  # what went before did go
                 sent.clear()
+                if self.fallback is not None:
+                    handed = await self.fallback.on_unreachable(conn, item)
                 await store.drop_chat(conn, item.chat_key, str(e), self.clock())
                 await people.mark_blocked(conn, self.channel, item.address)
+            if handed and self.fallback is not None:
+                self.fallback.notify()
             if self.on_unreachable:
                 await self.on_unreachable(self.channel, item.address)
             return False

@@ -71,6 +71,7 @@ from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
 from bot.settings import SettingsError
 from bot.storage import people
 from bot.storage.db import StorageUnavailable
+from scheduler.fallback import sms_fallback
 from scheduler.jobs import build_scheduler
 from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
 
@@ -398,6 +399,8 @@ class TelegramRuntime:
         )
         self.guard = PrivateOnly(app.engine.domain, staff_groups)
         self.dp = build_dispatcher(app, self.guard, routers)
+        # Essential messages of a blocked chat, or late ones, go by another channel (SMS).
+        self.fallback = sms_fallback(app, self._wake) if settings.sms.enabled else None
         self.sender = OutboxSender(
             app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8),
             app.engine.clock, per_second=settings.telegram_per_second,
@@ -405,11 +408,12 @@ class TelegramRuntime:
             chat_burst=settings.telegram_chat_burst,
             lease=timedelta(seconds=lease),
             ttl=timedelta(hours=settings.outbox_message_ttl_hours),
+            fallback=self.fallback,
         )  # fmt: skip
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
         app.engine.on_queued = self._wake
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
-        self.jobs = build_scheduler(app)
+        self.jobs = build_scheduler(app, fallback=self.fallback)
         self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
         self.stop = asyncio.Event()  # set by SIGTERM/SIGINT
         self._sender_stop = asyncio.Event()

@@ -207,7 +207,16 @@ class Engine:
             if event.key and await people.is_processed(conn, SYSTEM_CHANNEL, event.key):
                 return 0
             targets = await people.addresses(conn, event.person_id)
+        linked = any(_fallback_only(t) and not t.blocked for t in targets)
+        if not event.channel:
+            # A number linked for the fallback that never wrote is reached only through the
+            # fallback (essential messages, within the SMS budget: scheduler/fallback.py).
+            targets = [t for t in targets if not _fallback_only(t)]
         usable = [t for t in targets if not t.blocked]
+        if not usable and linked and event.essential and not event.channel:
+            # Every chat is blocked: queue it there anyway; if still blocked, the sender's
+            # 403 hands it to the linked number (and if unblocked meanwhile, it arrives).
+            usable = list(targets)
         if event.channel:
             usable = [t for t in usable if t.channel == event.channel]
         if not usable:
@@ -493,6 +502,11 @@ class Engine:
         if payload.startswith("/"):
             return Input(intent=payload[1:])
         return Input(choice=payload)
+
+
+def _fallback_only(address: people.Address) -> bool:
+    """A phone number linked from a chat (bot/link) that has never written itself."""
+    return address.channel in ("sms", "whatsapp") and address.last_inbound_at is None
 
 
 def _flags(snap: people.Snapshot | None) -> UserFlags:

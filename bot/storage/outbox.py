@@ -48,6 +48,7 @@ O = table(OutboxMessage)  # noqa: E741
 log = logging.getLogger(__name__)
 
 PENDING, SENT, DROPPED, FAILED, EXPIRED = "pending", "sent", "dropped", "failed", "expired"
+FALLBACK = "fallback"  # handed over to another channel of the person (scheduler/fallback.py)
 
 
 @dataclass(frozen=True)
@@ -246,3 +247,65 @@ async def forget_finished(conn: AsyncConnection, before: datetime, limit: int) -
     old = select(O.c.id).where(O.c.status != PENDING, O.c.created_at < before).limit(limit)
     result = await conn.execute(delete(O).where(O.c.id.in_(old.scalar_subquery())))
     return int(result.rowcount or 0)
+
+
+# -- fallback to another channel (scheduler/fallback.py) ------------------------------------
+async def essential_pending(
+    conn: AsyncConnection,
+    now: datetime,
+    *,
+    chat_key: str | None = None,
+    channel: str | None = None,
+    created_before: datetime | None = None,
+    limit: int = 100,
+) -> list[OutboxItem]:
+    """Essential messages of a person still waiting: those of one chat (it just turned out
+    unreachable: claimed rows included), or those of ``channel`` queued before
+    ``created_before`` that no sender holds now (undelivered too long). Unreadable rows are
+    skipped (the sender sets them aside)."""
+    stmt = select(
+        O.c.id, O.c.channel, O.c.chat_key, type_coerce(O.c.address, Text).label("address"),
+        O.c.person_id, type_coerce(O.c.body, JSON).label("body"), O.c.attempts,
+        O.c.created_at, O.c.expires_at, O.c.essential,
+    ).where(O.c.status == PENDING, O.c.essential.is_(True), O.c.person_id != None)  # noqa: E711  # fmt: skip
+    if chat_key is not None:
+        stmt = stmt.where(O.c.chat_key == chat_key)
+    if channel is not None:
+        stmt = stmt.where(O.c.channel == channel)
+    if created_before is not None:
+        stmt = stmt.where(
+            O.c.created_at <= created_before,
+            (O.c.claim_until == None) | (O.c.claim_until < now),  # noqa: E711
+        )
+    items: list[OutboxItem] = []
+    cipher = crypto.current()
+    for row in await conn.execute(stmt.order_by(O.c.id).limit(limit)):
+        try:
+            body = row.body if isinstance(row.body, dict) else json.loads(row.body)
+            message = OutboundMessage.from_body(cipher.open(body))
+            address = cipher.open_text(row.address)
+        except Exception:
+            continue
+        items.append(
+            OutboxItem(row.id, row.channel, row.chat_key, address, row.person_id, message,
+                       row.attempts, row.created_at, row.expires_at, row.essential)
+        )  # fmt: skip
+    return items
+
+
+async def hand_over(
+    conn: AsyncConnection, item_id: int, now: datetime, note: str, *, held: bool = False
+) -> bool:
+    """Take a pending row out of its channel's queue because another channel carries it
+    (status ``fallback``): from then on its own channel never sends it, so it never arrives
+    twice. Without ``held`` a row a sender holds now is left alone (False): that send may
+    still succeed. ``held``: the caller is that sender."""
+    stmt = update(O).where(O.c.id == item_id, O.c.status == PENDING)
+    if not held:
+        stmt = stmt.where((O.c.claim_until == None) | (O.c.claim_until < now))  # noqa: E711
+    values: dict[str, Any] = {
+        "status": FALLBACK, "body": {}, "claimed_by": None, "claim_until": None,
+        "last_error": note[:200],
+    }  # fmt: skip
+    result = await conn.execute(stmt.values(**values))
+    return bool(result.rowcount)

@@ -157,6 +157,11 @@ def sample_values() -> dict[str, str]:
         "wage": "Rp4.500.000 - Rp5.500.000",
         "when": "Selasa, 30 September 2025 pukul 10.00 WITA",
         "who": "Budi Santoso Wijayakusuma (#12345)",
+        # linking (issue 12 item 3): masked numbers as mask_phone writes them
+        "code": "123456",
+        "left": "4",
+        "numbers": "+62 812-****-7890, +62 857-****-1234",
+        "phone": "+62 812-****-7890",
         "words": (
             "Baik, Pak Budi. Dari pengalaman Bapak, bidang logistik dan gudang cukup cocok. "
             "Apakah Bapak punya SIM B1?"
@@ -164,7 +169,6 @@ def sample_values() -> dict[str, str]:
         "zone": "WIB",
         # the placement report (issue 10): dates as format_date writes them; working days left
         **{name: format_date(date(2025, 9, 30)) for name in ("hired", "reported")},
-        "left": "5",
     }
 
 

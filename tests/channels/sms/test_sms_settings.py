@@ -105,3 +105,23 @@ def test_sender_forms(sender: str) -> None:
 def test_local_webhook_url_for_tests() -> None:
     env = {**TWILIO, "SMS_WEBHOOK_URL": "http://127.0.0.1:8080/sms"}
     assert Settings.from_env(env).sms.webhook_path == "/sms"
+
+
+def test_linking_and_fallback_settings() -> None:
+    """Defaults, values, "none" for no cap per person, and a bad value naming its variable."""
+    sms = Settings.from_env(TWILIO).sms
+    assert (sms.link_code_minutes, sms.person_monthly_budget, sms.fallback_after_minutes) == (
+        10, 10, 60,
+    )  # fmt: skip
+    env = {**TWILIO, "LINK_CODE_MINUTES": "5", "SMS_PERSON_MONTHLY_BUDGET": "none",
+           "SMS_FALLBACK_AFTER_MINUTES": "15"}  # fmt: skip
+    sms = Settings.from_env(env).sms
+    assert (sms.link_code_minutes, sms.person_monthly_budget, sms.fallback_after_minutes) == (
+        5, None, 15,
+    )  # fmt: skip
+    assert (
+        Settings.from_env({**TWILIO, "SMS_PERSON_MONTHLY_BUDGET": "0"}).sms.person_monthly_budget
+        == 0
+    )
+    with pytest.raises(SettingsError, match="LINK_CODE_MINUTES"):
+        Settings.from_env({**TWILIO, "LINK_CODE_MINUTES": "0"})
