@@ -55,6 +55,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     ChatMemberUpdated,
     InlineKeyboardButton,
@@ -67,7 +68,8 @@ from aiohttp import ClientError, web
 from bot.app import App
 from bot.channels.polling import UpdatePoller, backoff
 from bot.core.domain import Domain, Rendered
-from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
+from bot.core.types import EventKind, InboundEvent, OutboundMessage, Say, say
+from bot.cv.model import StoredFiles
 from bot.settings import SettingsError
 from bot.storage import people
 from bot.storage.db import StorageUnavailable
@@ -160,17 +162,33 @@ class TelegramDelivery:
     GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
             "peer_id_invalid", "user not found")  # fmt: skip
 
-    def __init__(self, bot: Bot, domain: Domain, *, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        domain: Domain,
+        *,
+        deadline: float | None = None,
+        files: StoredFiles | None = None,
+    ) -> None:
         self.bot = bot
         self.domain = domain
         self.deadline = deadline
+        self.files = files  # where ``store:`` attachments are (a CV), deleted once sent
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:
+        stored = await self._stored(message)
+        if stored is None and message.attachment and message.attachment.ref.startswith("store:"):
+            message = OutboundMessage((*message.parts, Say("utter_cv_file_gone")))
         rendered = self.domain.render(message, CHANNEL)
         chunks = split_text(rendered.text)
         try:
             async with asyncio.timeout(self.deadline):
-                if await self._file(address, message, rendered):
+                if stored is not None:
+                    await self._upload(address, message, rendered, stored)
+                    if len(rendered.text) <= CAPTION:
+                        return
+                    chunks = split_text(rendered.text)
+                elif await self._file(address, message, rendered):
                     return
                 for i, chunk in enumerate(chunks):
                     last = i == len(chunks) - 1
@@ -190,6 +208,33 @@ class TelegramDelivery:
             if isinstance(e, TelegramNotFound) or "retry" in text:
                 raise  # a 404 is a wrong API address or method, not this message's fault
             raise Rejected(e.message) from e
+
+    async def _stored(self, message: OutboundMessage) -> bytes | None:
+        """The bytes of a ``store:`` attachment (None: not one, or no longer there)."""
+        att = message.attachment
+        if att is None or not att.ref.startswith("store:") or self.files is None:
+            return None
+        try:
+            return await self.files.read(att.ref.removeprefix("store:"))
+        except (FileNotFoundError, ValueError):
+            log.info("a stored attachment was gone before it could be sent")
+            return None
+
+    async def _upload(
+        self, address: str, message: OutboundMessage, rendered: Rendered, data: bytes
+    ) -> None:
+        """A file the application made (a CV): uploaded with the text as its caption when
+        it fits, then deleted from the file store (it is kept only until delivered)."""
+        att = message.attachment
+        assert att is not None and self.files is not None
+        fits = len(rendered.text) <= CAPTION
+        upload = BufferedInputFile(data, filename=att.name or "file")
+        send = self.bot.send_photo if att.kind == "photo" else self.bot.send_document
+        await send(
+            int(address), upload, caption=rendered.text if fits else None,
+            reply_markup=keyboard(rendered) if fits else None,
+        )  # fmt: skip
+        await self.files.delete(att.ref.removeprefix("store:"))
 
     async def _file(self, address: str, message: OutboundMessage, rendered: Rendered) -> bool:
         """A file Telegram already holds (``tg:<file_id>``: a counselor's photo or document)
@@ -399,7 +444,8 @@ class TelegramRuntime:
         self.guard = PrivateOnly(app.engine.domain, staff_groups)
         self.dp = build_dispatcher(app, self.guard, routers)
         self.sender = OutboxSender(
-            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8),
+            app.db, CHANNEL,
+            TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8, files=app.files),
             app.engine.clock, per_second=settings.telegram_per_second,
             chat_interval=settings.telegram_chat_interval,
             chat_burst=settings.telegram_chat_burst,
@@ -408,6 +454,7 @@ class TelegramRuntime:
         )  # fmt: skip
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
         app.engine.on_queued = self._wake
+        app.cv.photos = self.profile_photo  # the CV shows the profile photo (a Telegram file)
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
         self.jobs = build_scheduler(app)
         self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
@@ -415,6 +462,18 @@ class TelegramRuntime:
         self._sender_stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
         self._extra_tasks: list[asyncio.Task[None]] = []
+
+    async def profile_photo(self, file_id: str) -> bytes | None:
+        """A profile photo's bytes, for the CV (downloaded within the evidence limits into
+        a private temporary file, read, deleted)."""
+        from bot.evidence.files import download_telegram_file
+
+        settings = self.app.settings.evidence
+        path = await download_telegram_file(self.bot, file_id, self.app.files.tmp_dir, settings)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        finally:
+            path.unlink(missing_ok=True)
 
     def add_sender(self, sender: OutboxSender) -> None:
         """Another outbox channel delivered with this bot (the counselors' group), started
