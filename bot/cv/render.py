@@ -136,12 +136,21 @@ def render_cv(
     """The CV's PDF bytes: always one page."""
     name = cv_name(profile) or "-"
     content = sections(profile, registration, title)
-    pdf: Any = None
     for size in SIZES:
         pdf = _draw(name, content, photo, size, clip=size == SIZES[-1])
-        if pdf.pages_count == 1:
-            break
-    return bytes(pdf.output())
+        try:
+            if pdf.pages_count == 1 or size == SIZES[-1]:
+                return bytes(pdf.output())
+        finally:
+            _close_fonts(pdf)
+    raise AssertionError("unreachable: the smallest size always fits")
+
+
+def _close_fonts(pdf: Any) -> None:
+    """fpdf2 reads fonts lazily and leaves the files open: close them now."""
+    for font in pdf.fonts.values():
+        if (ttfont := getattr(font, "ttfont", None)) is not None:
+            ttfont.close()
 
 
 def _font(pdf: Any) -> str:
