@@ -25,22 +25,24 @@ from scheduler.outbox import OutboxSender
 
 PERSONAL = {"pf_full_name": "Siti Rahmawati", "pf_birth_date": "1990-08-17",
             "pf_gender": "female", "pf_domicile": "3275"}  # fmt: skip
+# fmt: off
 FULL: dict[str, tuple[dict[str, Any], ...]] = {
     "personal": (PERSONAL,),
     "education": ({"pf_edu_level": "smk", "pf_edu_school": "SMK Negeri 1 Bekasi",
-                   "pf_edu_major": "Akuntansi", "pf_edu_year": 2008},),  # fmt: skip
+                   "pf_edu_major": "Akuntansi", "pf_edu_year": 2008},),
     "experience": (
         {"pf_exp_position": "Operator Produksi", "pf_exp_company": "PT Sinar Jaya",
          "pf_exp_start": 2015, "pf_exp_end": 2024},
         {"pf_exp_position": "Kasir", "pf_exp_company": "Toko Makmur", "pf_exp_start": 2009,
          "pf_exp_end": 2014},
-    ),  # fmt: skip
+    ),
     "training": ({"pf_trn_name": "K3 Umum", "pf_trn_organizer": "Disnaker Bekasi",
-                  "pf_trn_year": 2019},),  # fmt: skip
+                  "pf_trn_year": 2019},),
     "certification": ({"pf_none": True},),
     "language": ({"pf_lang_name": "Inggris", "pf_lang_level": "intermediate"},),
     "skill": ({"pf_skill_name": "Microsoft Excel"}, {"pf_skill_name": "Mengemudi mobil"}),
 }
+# fmt: on
 TITLE = load_default_domain().choice_title
 
 
@@ -151,7 +153,7 @@ async def test_a_cv_gone_before_delivery_is_said(app: App, tmp_path: Path) -> No
         await app.files.delete(ref)
     await console.drain()
     assert "File CV-nya sudah tidak tersedia" in out.getvalue()
-    assert list(tmp_path.glob("*.pdf")) == []
+    assert not (tmp_path / "CV Siti Rahmawati.pdf").exists()
 
 
 async def test_hapus_deletes_a_cv_not_delivered_yet(app: App) -> None:
