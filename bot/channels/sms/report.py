@@ -162,6 +162,11 @@ def sample_values() -> dict[str, str]:
             "Apakah Bapak punya SIM B1?"
         ),
         "zone": "WIB",
+        # Lamaran saya and Unduh CV (issue 8)
+        "changed": format_date(date(2025, 9, 30)),
+        "page": "12",
+        "pages": "12",
+        "path": "/home/siti/CV Siti Rahmawati Kusumawardhani.pdf",
     }
 
 
