@@ -5,7 +5,9 @@ says, the stored copy deleted) and on SMS, and HAPUS removing a CV not delivered
 from __future__ import annotations
 
 import io
+import os
 import stat
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from bot.channels.console import CHANNEL, ConsoleOutput
 from bot.core.domain import load_default_domain
 from bot.core.types import EventKind, InboundEvent
 from bot.cv.render import render_cv
+from bot.evidence.upkeep import sweep_files
 from bot.records.model import ProfileRecord, RegistrationRecord, SaveProfileSection
 from bot.testing.client import ChatClient, consented
 from bot.testing.db import apply_effects, snapshot
@@ -169,6 +172,11 @@ async def test_hapus_deletes_a_cv_not_delivered_yet(app: App) -> None:
     await gone.click("delete:yes")
     assert gone.said()[0] == "utter_data_deleted"
     assert len(await app.files.refs()) == 1  # only the other person's
+    (left,) = await app.files.refs()
+    made = (app.engine.clock() - timedelta(hours=2)).timestamp()
+    os.utime(app.files.path_of(left), (made, made))  # made two hours ago, never delivered
+    assert await sweep_files(app.db, app.files, app.engine.clock()) == 1  # the daily sweep
+    assert await app.files.refs() == set()
 
 
 async def test_sms_is_told_to_use_telegram(app: App) -> None:
