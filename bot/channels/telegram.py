@@ -32,6 +32,7 @@ import math
 import signal
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
 
@@ -79,6 +80,7 @@ from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 CAPTION = 1024  # a photo's or document's caption
+CV_PHOTO_SECONDS = 10  # the longest a CV waits for the profile photo
 COMMANDS = (
     "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
 )  # fmt: skip
@@ -464,12 +466,14 @@ class TelegramRuntime:
         self._extra_tasks: list[asyncio.Task[None]] = []
 
     async def profile_photo(self, file_id: str) -> bytes | None:
-        """A profile photo's bytes, for the CV (downloaded within the evidence limits into
-        a private temporary file, read, deleted)."""
+        """A profile photo's bytes, for the CV (downloaded within the evidence size limit
+        and :data:`CV_PHOTO_SECONDS` into a private temporary file, read, deleted): the CV
+        is made inside the person's turn, so a slow download makes it without the photo."""
         from bot.evidence.files import download_telegram_file
 
-        settings = self.app.settings.evidence
-        path = await download_telegram_file(self.bot, file_id, self.app.files.tmp_dir, settings)
+        limits = self.app.settings.evidence
+        limits = replace(limits, download_timeout=min(limits.download_timeout, CV_PHOTO_SECONDS))
+        path = await download_telegram_file(self.bot, file_id, self.app.files.tmp_dir, limits)
         try:
             return await asyncio.to_thread(path.read_bytes)
         finally:
