@@ -32,10 +32,15 @@ def add_parser(sub: Any) -> None:
 
 
 def _said(change: StatusChange) -> str:
-    told = "the person was told" if change.notified else "nothing new to tell"
-    if not change.changed:
-        return f"application #{change.application_id} already {change.status}; {told}"
-    return f"application #{change.application_id} is now {change.status}; {told}"
+    which = f"application #{change.application_id} of person {change.person_id}"
+    if change.changed and change.notified:
+        return f"{which} is now {change.status}; the person was told"
+    if change.changed:
+        return (f"{which} is now {change.status}; the person was not told (they said STOP, "
+                "or no chat reaches them)")  # fmt: skip
+    if change.notified:
+        return f"{which} already {change.status}; the person was told now (not before)"
+    return f"{which} already {change.status}; nothing new to tell"
 
 
 async def run_applications(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:

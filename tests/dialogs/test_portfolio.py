@@ -13,8 +13,9 @@ from bot.app import App
 from bot.core.types import Context, Input, SystemEvent, Turn
 from bot.dialogs.portfolio import PAGE, STATUS_CHANGED, PortfolioDialog
 from bot.records.model import ApplicationRecord, ApplicationsQuery, RecordApplication
+from bot.storage.models import Application
 from bot.testing.client import ChatClient, consented
-from bot.testing.db import apply_effects, snapshot
+from bot.testing.db import apply_effects, count, snapshot
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 DIALOG = PortfolioDialog()
@@ -138,3 +139,15 @@ async def test_the_menu_and_free_text_open_the_portfolio(app: App) -> None:
     await client.send("menu")
     await client.click("portfolio_page:0")  # a page button of a list left behind
     assert client.said() == ["utter_invalid_stale_button", "utter_menu"]
+
+
+async def test_hapus_deletes_the_applications(app: App) -> None:
+    client = await consented(ChatClient(app.engine, user="p2"))
+    other = await consented(ChatClient(app.engine, user="p3"))
+    await apply(app, client, 1, date(2025, 5, 1))
+    await apply(app, other, 2, date(2025, 5, 2))
+    await client.send("hapus")
+    await client.click("delete:yes")
+    assert await count(app, Application) == 1  # only the other person's
+    await other.click("menu:portfolio")
+    assert "PT Maju 2" in other.text()

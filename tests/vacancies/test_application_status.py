@@ -58,7 +58,7 @@ async def test_the_status_command_tells_the_person_once(
 ) -> None:
     client, person = await applicant(app, "s1", "v1", "v2")
     assert await cli(app, "status", "karirhub:v1", str(person), "diundang") == 0
-    assert "is now invited; the person was told" in capsys.readouterr().out
+    assert f"of person {person} is now invited; the person was told" in capsys.readouterr().out
     assert await status_of(app, person, "v1") == "invited"
     assert await delivered(client) == ["utter_application_status_invited", "utter_portfolio_open"]
     assert "PT v1" in client.output.replies[-1].text
@@ -139,11 +139,14 @@ async def test_a_change_not_told_before_a_crash_is_told_on_the_next_import(app: 
     assert (await statuses.change("karirhub", "v1", person, "accepted")).notified == 0
 
 
-async def test_stop_silences_news_but_not_an_invitation(app: App) -> None:
+async def test_stop_silences_news_but_not_an_invitation(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
     client, person = await applicant(app, "q1", "v1", "v2")
     await client.send("stop")
     statuses = ApplicationStatuses(app)
-    assert (await statuses.change("karirhub", "v1", person, "seen")).notified == 0
+    assert await cli(app, "status", "karirhub:v1", str(person), "seen") == 0
+    assert "is now seen; the person was not told (they said STOP" in capsys.readouterr().out
     assert (await statuses.change("karirhub", "v2", person, "invited")).notified == 1
     assert await delivered(client) == ["utter_application_status_invited", "utter_portfolio_open"]
     with pytest.raises(StatusError):
