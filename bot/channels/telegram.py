@@ -188,8 +188,7 @@ class TelegramDelivery:
                 if stored is not None:
                     await self._upload(address, message, rendered, stored)
                     if len(rendered.text) <= CAPTION:
-                        return
-                    chunks = split_text(rendered.text)
+                        return  # the text went as the caption
                 elif await self._file(address, message, rendered):
                     return
                 for i, chunk in enumerate(chunks):
