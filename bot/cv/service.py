@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -58,7 +58,6 @@ class CvService:
     files: CvFiles
     domain: Domain
     photos: PhotoSource | None = None  # the Telegram runtime sets it
-    made: list[str] = field(default_factory=list)  # refs made, for tests
 
     def register(self, services: Services) -> None:
         @services.on_query(CvQuery)
@@ -75,7 +74,6 @@ class CvService:
                 render_cv, profile, registration, self.domain.choice_title, photo
             )
             ref = await self.files.put_bytes(owner_of(scope.person_id), CV_FILE_KEY, pdf)
-            self.made.append(ref)
             return CvFile(ref, file_name(name))
 
         @services.on_delete
