@@ -14,16 +14,19 @@ from bot.core.engine import Clock, Engine, system_clock
 from bot.core.services import Services
 from bot.counseling import store as counseling
 from bot.counseling.desk import Desk
+from bot.cv.service import CvService
 from bot.dialogs.assessment import AssessmentDialog
 from bot.dialogs.base import Dialog
 from bot.dialogs.consent import ConsentDialog
 from bot.dialogs.counseling import CounselingDialog
+from bot.dialogs.cv import CvDialog
 from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.link import LinkDialog
 from bot.dialogs.placement import PlacementDialog
+from bot.dialogs.portfolio import PortfolioDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
@@ -54,6 +57,8 @@ def build_router(settings: Settings) -> Router:
         PlacementDialog(settings.rules),
         CounselingDialog(settings.counseling),
         LinkDialog(sms_enabled=settings.sms.enabled, code_minutes=settings.sms.link_code_minutes),
+        PortfolioDialog(),
+        CvDialog(),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -74,7 +79,9 @@ async def load_nlu(settings: Settings) -> Interpreter:
     return interpreter
 
 
-def build_services(settings: Settings, files: evidence.FileStore) -> Services:
+def build_services(
+    settings: Settings, files: EvidenceStore, domain: Domain | None = None
+) -> tuple[Services, CvService]:
     services = Services()
     records.register(services, settings.rules)
     applications.register(services, settings.rules)
@@ -82,7 +89,9 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     counseling.register(services)
     placements.register(services, settings.rules)
     links.register(services, code_minutes=settings.sms.link_code_minutes, zone=settings.zone)
-    return services
+    cv = CvService(files, domain or load_default_domain())
+    cv.register(services)
+    return services, cv
 
 
 @dataclass
@@ -92,6 +101,7 @@ class App:
     engine: Engine
     files: EvidenceStore  # the encrypted evidence photos (EVIDENCE_DIR)
     intake: Intake  # what channels call with a photo before the engine's turn
+    cv: CvService  # makes CVs (Unduh CV); the Telegram runtime gives it the profile photos
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -123,14 +133,16 @@ async def build_app(
     db = Database(engine)
     await load_pepper(db)
     warm_up()  # reference data and matchers now, not inside someone's first turn
+    domain = domain or load_default_domain()
+    services, cv = build_services(settings, files, domain)
     core = Engine(
         db=db,
         router=build_router(settings),
-        domain=domain or load_default_domain(),
+        domain=domain,
         interpreter=await load_nlu(settings),
         timezone=settings.zone,
-        services=build_services(settings, files),
+        services=services,
         clock=clock,
         message_ttl=timedelta(hours=settings.outbox_message_ttl_hours),
     )
-    return App(settings, db, core, files, Intake(db, files, settings.evidence))
+    return App(settings, db, core, files, Intake(db, files, settings.evidence), cv)

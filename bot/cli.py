@@ -1,5 +1,5 @@
 """`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
-vacancies, counselors, counseling, audit."""
+vacancies, applications, counselors, counseling, audit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from bot.counseling import cli as counseling_cli
 from bot.settings import Settings, SettingsError
 from bot.vacancies import cli as vacancies_cli
+from bot.vacancies import status_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser("nlu", help="free-text understanding: parse, evaluate, train (nlu/cli.py)")
     )
     vacancies_cli.add_parser(sub)
+    status_cli.add_parser(sub)
     counseling_cli.add_parsers(sub)
     return parser
 
@@ -102,6 +104,16 @@ async def _review(settings: Settings, args: argparse.Namespace) -> int:
         await app.close()
 
 
+async def _applications(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+
+    app = await build_app(settings)
+    try:
+        return await status_cli.run_applications(app, args)
+    finally:
+        await app.close()
+
+
 async def _purge(settings: Settings) -> int:
     from bot.app import build_app
     from scheduler.jobs import purge_inactive
@@ -135,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             return vacancies_cli.run(args, settings)
         if args.command == "evidence":
             return asyncio.run(_review(settings, args))
+        if args.command == "applications":
+            return asyncio.run(_applications(settings, args))
         if args.command in counseling_cli.COMMANDS:
             return counseling_cli.run(args, settings)
         return _dispatch(args.command, settings)

@@ -7,13 +7,17 @@ without any (typing the number shown then); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
 its file id); ``photo`` sends a sample file (bot/testing/images.py ``sample``) as a photo
 (typed as a path on the console, through the app's intake elsewhere); ``long`` types N
-characters; ``times: N`` sends the same ``user`` text N times.
+characters; ``times: N`` sends the same ``user`` text N times. ``apply`` records an
+application for the person as "Lamar sekarang" does (``{source_id, title, company, day}``);
+``operator_status`` changes one as ``jkp-bot applications status`` does
+(``{source_id, status}``), and ``expect`` then lists what reached the person.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +25,21 @@ import pytest
 import yaml
 
 from bot.app import App
+from bot.records.model import RecordApplication
 from bot.testing.client import ChatClient
+from bot.testing.db import apply_effects, snapshot
 from bot.testing.images import sample
+from bot.vacancies.status import ApplicationStatuses
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
 SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
 async def replay(
-    client: ChatClient, steps: list[dict[str, Any]], files: Path | None = None
+    client: ChatClient,
+    steps: list[dict[str, Any]],
+    files: Path | None = None,
+    app: App | None = None,
 ) -> None:
     for number, step in enumerate(steps, 1):
         where = f"step {number} {step}"
@@ -68,6 +78,9 @@ async def replay(
             await client.photo(path)
         elif "long" in step:
             await client.send("x" * int(step["long"]))
+        elif "apply" in step or "operator_status" in step:
+            assert app is not None, f"{where}: records need the app"
+            await _operator(app, client, step)
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
         for fragment in step.get("contains", []):
             assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
@@ -75,9 +88,31 @@ async def replay(
             assert fragment not in client.text(), f"{where}: {fragment!r} said in\n{client.text()}"
 
 
+async def _operator(app: App, client: ChatClient, step: dict[str, Any]) -> None:
+    """What happens outside the chat: an application recorded, an operator's status change
+    (the outbox drained as a channel does, ``client.last`` what arrived)."""
+    snap = await snapshot(app, client.channel, client.user)
+    assert snap is not None, "nobody to apply for yet"
+    if "apply" in step:
+        a = step["apply"]
+        on = date.fromisoformat(str(a["day"]))
+        effect = RecordApplication(
+            "karirhub", str(a["source_id"]), str(a["title"]), str(a["company"]), on=on
+        )
+        await apply_effects(app, snap.person.id, effect)
+        client.last = []
+        return
+    change = step["operator_status"]
+    await ApplicationStatuses(app).change("karirhub", str(change["source_id"]), snap.person.id,
+                                          str(change["status"]))  # fmt: skip
+    before = len(client.output.replies)
+    await client.sender.drain()
+    client.last = client.output.replies[before:]
+
+
 @pytest.mark.parametrize("channel", ["console", "telegram"])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> None:
     script = SCRIPTS[name]
     client = ChatClient(app.engine, channel=channel, user="4242", intake=app.intake)
-    await replay(client, script["steps"], tmp_path)
+    await replay(client, script["steps"], tmp_path, app)

@@ -9,36 +9,72 @@ a daemon thread, so nothing waits for one more line after Ctrl-C.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from bot.core.domain import Domain
 from bot.core.plaintext import render_plain
-from bot.core.types import EventKind, InboundEvent, OutboundMessage
+from bot.core.types import EventKind, InboundEvent, OutboundMessage, Say
+from bot.cv.model import StoredFiles
 from scheduler.outbox import OutboxSender
 
 CHANNEL = "console"
 
 
 class ConsoleOutput:
-    """Delivers rendered messages to a text stream."""
+    """Delivers rendered messages to a text stream. A file the application made (a CV,
+    ``store:<ref>``) is written, decrypted, into ``folder`` (the current folder by default)
+    under its name, readable by you only; the message says where; the stored copy is then
+    deleted."""
 
-    def __init__(self, domain: Domain, out: TextIO) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        out: TextIO,
+        files: StoredFiles | None = None,
+        folder: Path | None = None,
+    ) -> None:
         self.domain = domain
         self.out = out
+        self.files = files
+        self.folder = folder
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:
+        att = message.attachment
+        if att is not None and att.ref.startswith("store:") and self.files is not None:
+            message = await self._save(message, att.ref.removeprefix("store:"), att.name)
         text = render_plain(self.domain.render(message, CHANNEL), self.domain, CHANNEL)
         self.out.write(text + "\n\n")
         self.out.flush()
+
+    async def _save(self, message: OutboundMessage, ref: str, name: str) -> OutboundMessage:
+        assert self.files is not None
+        try:
+            data = await self.files.read(ref)
+        except (FileNotFoundError, ValueError):
+            return OutboundMessage((*message.parts, Say("utter_cv_file_gone")))
+        folder = self.folder or Path.cwd()
+        path = (folder / (Path(name).name or "file")).resolve()
+        await asyncio.to_thread(_write_private, path, data)
+        await self.files.delete(ref)
+        return OutboundMessage((*message.parts, Say("utter_cv_saved_to", {"path": str(path)})))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 async def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     user = app.settings.console_user
     sender = OutboxSender(
-        app.db, CHANNEL, ConsoleOutput(app.engine.domain, stdout), app.engine.clock,
+        app.db, CHANNEL, ConsoleOutput(app.engine.domain, stdout, app.files), app.engine.clock,
         per_second=0, chat_interval=0,
     )  # fmt: skip
     interactive = stdin.isatty()

@@ -32,6 +32,7 @@ import math
 import signal
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
 
@@ -55,6 +56,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     ChatMemberUpdated,
     InlineKeyboardButton,
@@ -67,7 +69,8 @@ from aiohttp import ClientError, web
 from bot.app import App
 from bot.channels.polling import UpdatePoller, backoff
 from bot.core.domain import Domain, Rendered
-from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
+from bot.core.types import EventKind, InboundEvent, OutboundMessage, Say, say
+from bot.cv.model import StoredFiles
 from bot.settings import SettingsError
 from bot.storage import people
 from bot.storage.db import StorageUnavailable
@@ -78,6 +81,7 @@ from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 CAPTION = 1024  # a photo's or document's caption
+CV_PHOTO_SECONDS = 10  # the longest a CV waits for the profile photo
 COMMANDS = (
     "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
 )  # fmt: skip
@@ -161,17 +165,32 @@ class TelegramDelivery:
     GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
             "peer_id_invalid", "user not found")  # fmt: skip
 
-    def __init__(self, bot: Bot, domain: Domain, *, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        domain: Domain,
+        *,
+        deadline: float | None = None,
+        files: StoredFiles | None = None,
+    ) -> None:
         self.bot = bot
         self.domain = domain
         self.deadline = deadline
+        self.files = files  # where ``store:`` attachments are (a CV), deleted once sent
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:
+        stored = await self._stored(message)
+        if stored is None and message.attachment and message.attachment.ref.startswith("store:"):
+            message = OutboundMessage((*message.parts, Say("utter_cv_file_gone")))
         rendered = self.domain.render(message, CHANNEL)
         chunks = split_text(rendered.text)
         try:
             async with asyncio.timeout(self.deadline):
-                if await self._file(address, message, rendered):
+                if stored is not None:
+                    await self._upload(address, message, rendered, stored)
+                    if len(rendered.text) <= CAPTION:
+                        return  # the text went as the caption
+                elif await self._file(address, message, rendered):
                     return
                 for i, chunk in enumerate(chunks):
                     last = i == len(chunks) - 1
@@ -191,6 +210,33 @@ class TelegramDelivery:
             if isinstance(e, TelegramNotFound) or "retry" in text:
                 raise  # a 404 is a wrong API address or method, not this message's fault
             raise Rejected(e.message) from e
+
+    async def _stored(self, message: OutboundMessage) -> bytes | None:
+        """The bytes of a ``store:`` attachment (None: not one, or no longer there)."""
+        att = message.attachment
+        if att is None or not att.ref.startswith("store:") or self.files is None:
+            return None
+        try:
+            return await self.files.read(att.ref.removeprefix("store:"))
+        except (FileNotFoundError, ValueError):
+            log.info("a stored attachment was gone before it could be sent")
+            return None
+
+    async def _upload(
+        self, address: str, message: OutboundMessage, rendered: Rendered, data: bytes
+    ) -> None:
+        """A file the application made (a CV): uploaded with the text as its caption when
+        it fits, then deleted from the file store (it is kept only until delivered)."""
+        att = message.attachment
+        assert att is not None and self.files is not None
+        fits = len(rendered.text) <= CAPTION
+        upload = BufferedInputFile(data, filename=att.name or "file")
+        send = self.bot.send_photo if att.kind == "photo" else self.bot.send_document
+        await send(
+            int(address), upload, caption=rendered.text if fits else None,
+            reply_markup=keyboard(rendered) if fits else None,
+        )  # fmt: skip
+        await self.files.delete(att.ref.removeprefix("store:"))
 
     async def _file(self, address: str, message: OutboundMessage, rendered: Rendered) -> bool:
         """A file Telegram already holds (``tg:<file_id>``: a counselor's photo or document)
@@ -402,7 +448,8 @@ class TelegramRuntime:
         # Essential messages of a blocked chat, or late ones, go by another channel (SMS).
         self.fallback = sms_fallback(app, self._wake) if settings.sms.enabled else None
         self.sender = OutboxSender(
-            app.db, CHANNEL, TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8),
+            app.db, CHANNEL,
+            TelegramDelivery(self.bot, app.engine.domain, deadline=lease * 0.8, files=app.files),
             app.engine.clock, per_second=settings.telegram_per_second,
             chat_interval=settings.telegram_chat_interval,
             chat_burst=settings.telegram_chat_burst,
@@ -412,6 +459,7 @@ class TelegramRuntime:
         )  # fmt: skip
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
         app.engine.on_queued = self._wake
+        app.cv.photos = self.profile_photo  # the CV shows the profile photo (a Telegram file)
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
         self.jobs = build_scheduler(app, fallback=self.fallback)
         self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
@@ -419,6 +467,20 @@ class TelegramRuntime:
         self._sender_stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
         self._extra_tasks: list[asyncio.Task[None]] = []
+
+    async def profile_photo(self, file_id: str) -> bytes | None:
+        """A profile photo's bytes, for the CV (downloaded within the evidence size limit
+        and :data:`CV_PHOTO_SECONDS` into a private temporary file, read, deleted): the CV
+        is made inside the person's turn, so a slow download makes it without the photo."""
+        from bot.evidence.files import download_telegram_file
+
+        limits = self.app.settings.evidence
+        limits = replace(limits, download_timeout=min(limits.download_timeout, CV_PHOTO_SECONDS))
+        path = await download_telegram_file(self.bot, file_id, self.app.files.tmp_dir, limits)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        finally:
+            path.unlink(missing_ok=True)
 
     def add_sender(self, sender: OutboxSender) -> None:
         """Another outbox channel delivered with this bot (the counselors' group), started

@@ -80,7 +80,7 @@ JOURNEYS: dict[str, Journey | None] = {
     "self_assessment": Journey("assessment"),
     "my_profile": Journey("profile"),
     "search_vacancies": None,
-    "my_applications": None,
+    "my_applications": Journey("portfolio"),
     "upload_evidence": None,
     "check_progress": None,
     "report_placement": Journey("placement", {"date": "hired_on"}),

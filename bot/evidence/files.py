@@ -468,6 +468,14 @@ class EvidenceStore:
             image.dhash,
         )
 
+    async def put_bytes(self, owner: str, name: str, data: bytes) -> str:
+        """Encrypt and store a file the application made (a CV) under a name fixed by
+        ``owner`` and ``name``: making it again replaces it. Returns its reference."""
+        ref = self.ref_for(owner, name)
+        cipher = self._cipher()
+        await asyncio.to_thread(lambda: self._write(self.path_of(ref), cipher.seal_bytes(data)))
+        return ref
+
     def _write(self, path: Path, token: bytes) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.parent.mkdir(mode=0o700, exist_ok=True)

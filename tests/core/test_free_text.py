@@ -129,7 +129,7 @@ def test_an_interpreter_not_trained_yet_is_not_asked(app: App) -> None:
         ("sy mau cek kelayakan jkp dong", ["utter_eligibility_intro", "utter_ask_laid_off"]),
         ("mau ikut tes minat bakat", ["utter_assessment_intro", "utter_ask_previous_job"]),
         ("ada loker sopir di bekasi ga", ["utter_soon_search_vacancies", "utter_menu"]),
-        ("status lamaran sy gimana", ["utter_soon_my_applications", "utter_menu"]),
+        ("status lamaran sy gimana", ["utter_portfolio_empty", "utter_menu"]),
         ("mau kirim bukti lamaran", ["utter_soon_upload_evidence", "utter_menu"]),
         ("alhamdulillah diterima kerja", ["utter_placement_intro", "utter_ask_hired_on"]),
         ("mau konsultasi karir", ["utter_soon_ask_counseling", "utter_menu"]),

@@ -169,6 +169,11 @@ def sample_values() -> dict[str, str]:
         "zone": "WIB",
         # the placement report (issue 10): dates as format_date writes them; working days left
         **{name: format_date(date(2025, 9, 30)) for name in ("hired", "reported")},
+        # Lamaran saya and Unduh CV (issue 8)
+        "changed": format_date(date(2025, 9, 30)),
+        "page": "12",
+        "pages": "12",
+        "path": "/home/siti/CV Siti Rahmawati Kusumawardhani.pdf",
     }
 
 
