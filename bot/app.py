@@ -23,6 +23,7 @@ from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.profile import ProfileDialog
+from bot.dialogs.vacancies import VacanciesDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
 from bot.records import applications, evidence
@@ -31,6 +32,7 @@ from bot.settings import Settings, SettingsError
 from bot.storage import crypto
 from bot.storage.db import Database, make_engine, migrate, sqlite_path
 from bot.storage.secrets import load_pepper
+from bot.vacancies import asks as vacancy_asks
 from nlu.interpreter import Interpreter, shared_interpreter
 from nlu.model import resolve_cache_dir
 
@@ -49,6 +51,7 @@ def build_router(settings: Settings) -> Router:
         ProfileDialog(),
         EvidenceDialog(settings.rules),
         CounselingDialog(settings.counseling),
+        VacanciesDialog(settings.rules),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -75,6 +78,7 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     applications.register(services, settings.rules)
     evidence.register(services, settings.rules, settings.evidence, files)
     counseling.register(services)
+    vacancy_asks.register(services)
     return services
 
 

@@ -7,7 +7,9 @@ without any (typing the number shown then); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
 its file id); ``photo`` sends a sample file (bot/testing/images.py ``sample``) as a photo
 (typed as a path on the console, through the app's intake elsewhere); ``long`` types N
-characters; ``times: N`` sends the same ``user`` text N times.
+characters; ``times: N`` sends the same ``user`` text N times. A script with ``catalogue:
+relevance`` starts with the test catalogue of tests/vacancies/data loaded (84 vacancies, posted
+around the frozen clock's 2 June 2025).
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
@@ -25,6 +27,7 @@ from bot.testing.client import ChatClient
 from bot.testing.images import sample
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
+CATALOGUE = Path(__file__).parent / "vacancies" / "data" / "relevance_catalogue.csv"
 SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
@@ -79,5 +82,16 @@ async def replay(
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> None:
     script = SCRIPTS[name]
+    if script.get("catalogue") == "relevance":
+        await load_catalogue(app)
     client = ChatClient(app.engine, channel=channel, user="4242", intake=app.intake)
     await replay(client, script["steps"], tmp_path)
+
+
+async def load_catalogue(app: App) -> None:
+    from bot.vacancies.importer import import_text
+
+    now = app.engine.clock()
+    text = CATALOGUE.read_text(encoding="utf-8")
+    report = await import_text(app.db.engine, text, "csv", now=now, today=now.date())
+    assert not report.errors
