@@ -54,7 +54,6 @@ from bot.vacancies.asks import (
     VacancyDetailQuery,
 )
 from bot.vacancies.model import (
-    EMPLOYMENT_TYPES,
     PAGE_SIZE,
     PlaceOption,
     Profile,
@@ -87,7 +86,11 @@ FILTER_CHOICES: dict[str, dict[str, Any]] = {
     "vf:id": {"abroad": False},
     "vf:abroad": {"abroad": True},
     "vf:disability": {"disability_friendly": True},
-    **{f"vf:{t}": {"employment_types": (t,)} for t in EMPLOYMENT_TYPES},
+    "vf:pkwt": {"employment_types": ("pkwt",)},
+    "vf:pkwtt": {"employment_types": ("pkwtt",)},
+    "vf:harian": {"employment_types": ("harian",)},
+    "vf:magang": {"employment_types": ("magang",)},
+    "vf:lainnya": {"employment_types": ("lainnya",)},
     "vf:clear": {"abroad": None, "disability_friendly": False, "employment_types": ()},
 }
 SUGGESTION_KEYS = {
@@ -132,7 +135,7 @@ def hit_line(n: int, hit: VacancyHit, today: date) -> Say:
     """One line of a result page, its button opening the card."""
     wage = wage_range(hit.wage_min, hit.wage_max)
     params = {"n": str(n), "title": hit.title, "company": hit.company, "place": hit.place,
-              "wage": f" | {wage}" if wage else "", "ago": ago(hit.posted_at, today)}  # fmt: skip
+              "wage": f", {wage}" if wage else "", "ago": ago(hit.posted_at, today)}  # fmt: skip
     title = f"{hit.title} - {hit.company}"
     if len(title) > CHOICE_TITLE:
         title = title[: CHOICE_TITLE - 3].rstrip() + "..."

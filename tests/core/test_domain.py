@@ -63,6 +63,9 @@ MAX_CALLBACK_BYTES = 64  # Bot API limit for callback_data
 
 # Responses no code path names. Keep this empty unless a response is kept on purpose.
 ALLOWED_UNUSED: frozenset[str] = frozenset()
+# Dialogs built in parallel (issue 8: "Lamaran saya", "Unduh CV"): the vacancy hub offers
+# them already and says kindly that they are not ready while they are missing.
+PLANNED_DIALOGS = frozenset({"portfolio", "cv"})
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -471,8 +474,8 @@ def test_every_button_payload_is_understood(domain: Domain) -> None:
                 if payload.startswith("/"):
                     ok = payload[1:] in NAV_INTENTS and payload[1:] in domain.intents
                 elif payload.startswith("menu:"):
-                    target = payload.removeprefix("menu:")
-                    ok = target in dialogs or target in NAV_INTENTS
+                    target = payload.removeprefix("menu:").partition(":")[0]  # :<entry>
+                    ok = target in dialogs or target in NAV_INTENTS or target in PLANNED_DIALOGS
                 elif payload.split(":", 1)[0] in slots:
                     ok = payload in {p for q in QUESTIONS for p in q.payloads()}
                 else:
