@@ -401,8 +401,8 @@ class VacanciesDialog(DialogDefaults):
             parts.append(Say("utter_vac_filtered"))
         if any(h.sample for h in page.hits):
             parts.append(Say("utter_vac_sample_note"))
-        start = page_no * PAGE_SIZE
-        parts.extend(hit_line(start + i, h, ctx.today) for i, h in enumerate(page.hits, 1))
+        # numbered 1-5 on every page: the same numbers as the options on plain channels
+        parts.extend(hit_line(i, h, ctx.today) for i, h in enumerate(page.hits, 1))
         token = callbacks.query_token(q)
         if page.has_next:
             parts.append(Say("utter_vac_next", {"token": token, "page": str(page_no + 1)}))
@@ -438,7 +438,7 @@ class VacanciesDialog(DialogDefaults):
         shown = found[:PAGE_SIZE]
         if any(r.hit.sample for r in shown):
             parts.append(Say("utter_vac_sample_note"))
-        for i, rec in enumerate(shown, page_no * PAGE_SIZE + 1):
+        for i, rec in enumerate(shown, 1):
             parts.append(hit_line(i, rec.hit, ctx.today))
             if (why := why_line(rec.reasons)) is not None:
                 parts.append(why)
@@ -446,7 +446,8 @@ class VacanciesDialog(DialogDefaults):
             parts.append(Say("utter_vac_forme_next", {"page": str(page_no + 1)}))
         if page_no:
             parts.append(Say("utter_vac_forme_previous", {"page": str(page_no - 1)}))
-        parts.append(Say("utter_ask_vac_forme"))
+        # what would help comes after the vacancies, so their numbers are the options' numbers
+        parts.append(Say("utter_ask_vac_forme" if known else "utter_ask_vac_forme_no_profile"))
         return Turn(kept, (combine(*parts),))
 
     def _categories(self, ctx: Context, data: dict[str, Any], *first: Say) -> Turn:

@@ -133,6 +133,8 @@ def test_page_buttons_of_another_search_are_stale() -> None:
     turn = DIALOG.handle(ctx(answers), data, Input(choice=callbacks.page(q, 1)))
     assert keys(turn)[0] == "utter_vac_results" and "utter_vac_previous" in keys(turn)
     assert turn.data["page"] == 1
+    # numbered 1-5 on every page, as the options are on plain channels
+    assert turn.messages[0].parts[2].params["n"] == "1"
     other = callbacks.page(VacancyQuery(text="sopir"), 1)
     stale = DIALOG.handle(ctx(answers), data, Input(choice=other))
     assert keys(stale)[0] == "utter_invalid_stale_button" and stale.data == data
