@@ -368,6 +368,19 @@ class VacanciesDialog(DialogDefaults):
             text=text, abroad=base.abroad, disability_friendly=base.disability_friendly,
             employment_types=base.employment_types,
         )  # fmt: skip
+        page: SearchPage = ctx.ask(SearchVacancies(q, ctx.today))
+        und = page.understood
+        if (
+            not page.hits
+            and und.words
+            and not und.places
+            and set(page.unknown_words) >= set(und.words)
+            and not any(s.kind == "similar_title" for s in page.suggestions)
+        ):
+            # No word of it is in any vacancy: perhaps not a search at all ("kapan cair
+            # min"). Said as not found with the data kept, so the router may answer a
+            # question instead (bot/core/freetext.py ``unread``); the screen stays.
+            return self._again(ctx, data, Say("utter_vac_not_found", {"query": text}))
         return self._results(ctx, data, q, 0)
 
     def _results(

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.core import freetext
 from bot.core.types import Context, Input, NeedAnswers, PersonFacts, Query, Turn
 from bot.dialogs.vacancies import (
     VacanciesDialog,
@@ -155,6 +156,20 @@ def test_an_empty_result_offers_broader_searches_never_a_dead_end() -> None:
                                                 "count": "2"}  # fmt: skip
     chosen = DIALOG.handle(ctx(answers), turn.data, Input(choice=callbacks.suggestion(q, 0)))
     assert "utter_vac_hit" in keys(chosen) and chosen.data["q"] == query_to_data(wider)
+
+
+def test_text_with_no_word_of_any_vacancy_is_unread_so_a_question_can_be_answered() -> None:
+    q = VacancyQuery(text="kapan cair")
+    und = Understanding(words=("kapan", "cair"))
+    latest = (Suggestion("latest", VacancyQuery(), "", 83),)
+    page = page_of(q, (), 0, und=und, suggestions=latest, unknown_words=("kapan", "cair"))
+    data = {"step": "vac_search"}
+    turn = DIALOG.handle(ctx({SearchVacancies(q, TODAY): page}), data, Input(text="kapan cair"))
+    assert keys(turn) == ["utter_vac_not_found", "utter_ask_vac_search"]
+    assert turn.data == data and freetext.unread(data, turn)
+    known = replace(page, unknown_words=("cair",))  # one word is in vacancies: a real search
+    turn = DIALOG.handle(ctx({SearchVacancies(q, TODAY): known}), data, Input(text="kapan cair"))
+    assert keys(turn)[:2] == ["utter_vac_results", "utter_vac_none"]
 
 
 def test_a_place_that_means_two_is_asked_then_searched() -> None:
