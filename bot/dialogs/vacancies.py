@@ -521,6 +521,8 @@ class VacanciesDialog(DialogDefaults):
             parts.append(Say("utter_vac_card_closed"))
             parts.append(Say("utter_ask_vac_card_done"))
         else:
+            if not any(resume.sections.values()):  # the CV sent would be empty: say so first
+                parts.append(Say("utter_vac_card_cv_empty"))
             parts.append(Say("utter_ask_vac_card", {"vacancy": str(hit.id)}))
         return Turn(kept, (combine(*parts),))
 

@@ -328,6 +328,15 @@ def test_apply_records_one_application_with_the_cv_and_counts_the_month() -> Non
     assert turn.messages[0].parts[1].params == {"done": "1", "required": "5"}
 
 
+def test_the_card_says_when_the_cv_sent_would_be_empty() -> None:
+    h = hit(7)
+    empty = {**_card_answers(detail(h)), ProfileQuery(): NO_ONE}
+    turn = DIALOG.handle(ctx(empty), {"step": "results"}, Input(choice="vac:7"))
+    assert keys(turn)[-2:] == ["utter_vac_card_cv_empty", "utter_ask_vac_card"]
+    full = DIALOG.handle(ctx(_card_answers(detail(h))), {"step": "results"}, Input(choice="vac:7"))
+    assert "utter_vac_card_cv_empty" not in keys(full)
+
+
 def test_the_month_count_is_the_benefit_month_and_counts_companies_once() -> None:
     h = hit(7, company="PT. Maju Jaya Tbk")
     earlier = (_application(hit(3, company="Maju Jaya"), date(2025, 5, 25)),
