@@ -28,6 +28,7 @@ from bot.dialogs.link import LinkDialog
 from bot.dialogs.placement import PlacementDialog
 from bot.dialogs.portfolio import PortfolioDialog
 from bot.dialogs.profile import ProfileDialog
+from bot.dialogs.vacancies import VacanciesDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
 from bot.link import store as links
@@ -37,6 +38,7 @@ from bot.settings import Settings, SettingsError
 from bot.storage import crypto
 from bot.storage.db import Database, make_engine, migrate, sqlite_path
 from bot.storage.secrets import load_pepper
+from bot.vacancies import asks as vacancy_asks
 from nlu.interpreter import Interpreter, shared_interpreter
 from nlu.model import resolve_cache_dir
 
@@ -59,6 +61,7 @@ def build_router(settings: Settings) -> Router:
         LinkDialog(sms_enabled=settings.sms.enabled, code_minutes=settings.sms.link_code_minutes),
         PortfolioDialog(),
         CvDialog(),
+        VacanciesDialog(settings.rules),
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -89,6 +92,7 @@ def build_services(
     counseling.register(services)
     placements.register(services, settings.rules)
     links.register(services, code_minutes=settings.sms.link_code_minutes, zone=settings.zone)
+    vacancy_asks.register(services)
     cv = CvService(files, domain or load_default_domain())
     cv.register(services)
     return services, cv

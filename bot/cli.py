@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import Any
 
 from bot.counseling import cli as counseling_cli
 from bot.settings import Settings, SettingsError
@@ -62,9 +63,20 @@ async def _console(settings: Settings) -> None:
         print(f"jkp-bot: data in {path.resolve()}", file=sys.stderr)
     app = await build_app(settings)
     try:
+        await _sample_catalogue(app)
         await run_console(app)
     finally:
         await app.close()
+
+
+async def _sample_catalogue(app: Any) -> None:
+    """A fresh install has vacancies to search and apply to in chat: the fictional sample
+    (bot/vacancies/sample.py; never once real vacancies have been imported)."""
+    from bot.vacancies.sample import ensure_sample_catalogue
+
+    now = app.engine.clock()
+    today = now.astimezone(app.settings.zone).date()
+    await ensure_sample_catalogue(app.db.engine, now=now, today=today)
 
 
 async def _run(settings: Settings) -> None:
@@ -73,6 +85,7 @@ async def _run(settings: Settings) -> None:
 
     app = await build_app(settings)
     try:
+        await _sample_catalogue(app)
         runtime = counseling_runtime(app)  # the counselors' group too, when configured
         if settings.webhook_url:
             await runtime.run_webhook()

@@ -10,7 +10,9 @@ its file id); ``photo`` sends a sample file (bot/testing/images.py ``sample``) a
 characters; ``times: N`` sends the same ``user`` text N times. ``apply`` records an
 application for the person as "Lamar sekarang" does (``{source_id, title, company, day}``);
 ``operator_status`` changes one as ``jkp-bot applications status`` does
-(``{source_id, status}``), and ``expect`` then lists what reached the person.
+(``{source_id, status}``), and ``expect`` then lists what reached the person. A script with
+``catalogue: relevance`` starts with the test catalogue of tests/vacancies/data loaded (84
+vacancies, posted around the frozen clock's 2 June 2025).
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
@@ -32,6 +34,7 @@ from bot.testing.images import sample
 from bot.vacancies.status import ApplicationStatuses
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
+CATALOGUE = Path(__file__).parent / "vacancies" / "data" / "relevance_catalogue.csv"
 SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
@@ -114,5 +117,16 @@ async def _operator(app: App, client: ChatClient, step: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> None:
     script = SCRIPTS[name]
+    if script.get("catalogue") == "relevance":
+        await load_catalogue(app)
     client = ChatClient(app.engine, channel=channel, user="4242", intake=app.intake)
     await replay(client, script["steps"], tmp_path, app)
+
+
+async def load_catalogue(app: App) -> None:
+    from bot.vacancies.importer import import_text
+
+    now = app.engine.clock()
+    text = CATALOGUE.read_text(encoding="utf-8")
+    report = await import_text(app.db.engine, text, "csv", now=now, today=now.date())
+    assert not report.errors

@@ -30,7 +30,10 @@ title or exact word took):
   name, a job title or a date is never taken for a question.
 
 To wire a new journey, replace its ``None`` in :data:`JOURNEYS` with one line, e.g.
-``"search_vacancies": Journey("vacancies", {"job": "job", "place": "place"})``. A proposal
+``"my_applications": Journey("portfolio")``; entities mapped to one slot are joined, in the
+message's order ("sopir" + "surabaya" → "sopir surabaya"). A menu payload
+``menu:<dialog>:<entry>`` opens a dialog at an entry point: its ``start`` gets
+``data["entry"]`` (``menu:vacancies:forme`` opens "Lowongan untukku"). A proposal
 is offered when the dialog's data has ``step`` equal to the slot and its reply ends with
 ``utter_ask_<slot>``: the router then runs the step with ``Input(text=..., proposed=True)``
 and shows the read-back it gets (forms reading with ``questions.read_answer`` give one).
@@ -79,7 +82,10 @@ JOURNEYS: dict[str, Journey | None] = {
     "check_eligibility": Journey("eligibility", {"date": "phk_date"}),
     "self_assessment": Journey("assessment"),
     "my_profile": Journey("profile"),
-    "search_vacancies": None,
+    # what was said of the job, the company and the place is one search, read back as typed
+    "search_vacancies": Journey(
+        "vacancies", {"job": "vac_search", "company": "vac_search", "place": "vac_search"}
+    ),
     "my_applications": Journey("portfolio"),
     "upload_evidence": None,
     "check_progress": None,
@@ -232,14 +238,23 @@ class Router:
             messages = self._propose(ctx, new_state, name, messages)
         return Outcome(new_state, messages, turn.effects)
 
-    def start_dialog(self, ctx: Context, state: ConversationState, name: str) -> Outcome:
+    def start_dialog(
+        self, ctx: Context, state: ConversationState, name: str, *, entry: str = ""
+    ) -> Outcome:
+        """Start or resume ``name``; ``entry`` (a deep link, ``menu:<dialog>:<entry>``)
+        reaches its ``start`` as ``data["entry"]``, for that call only."""
         dialog = self._dialog(name)
-        return self._run(ctx, state, name, dialog.start(ctx, state.dialogs.get(name, {})))
+        data = state.dialogs.get(name, {})
+        if entry:
+            data = {**data, "entry": entry}
+        return self._run(ctx, state, name, dialog.start(ctx, data))
 
-    def open_dialog(self, ctx: Context, state: ConversationState, name: str) -> Outcome:
+    def open_dialog(
+        self, ctx: Context, state: ConversationState, name: str, *, entry: str = ""
+    ) -> Outcome:
         """A dialog opened from the menu: its first screen ends with the navigation words
         (KEMBALI, MENU, BANTUAN), said once here rather than under every question."""
-        outcome = self.start_dialog(ctx, state, name)
+        outcome = self.start_dialog(ctx, state, name, entry=entry)
         if outcome.state.active != name or not outcome.messages:
             return outcome
         *before, last = outcome.messages
@@ -281,6 +296,9 @@ class Router:
             return taken  # a counselor has the conversation, or a counseling button
         if menu in self.dialogs:
             return self.open_dialog(ctx, state, menu)
+        name, _, entry = menu.partition(":")  # menu:<dialog>:<entry>: a deep link
+        if entry and name in self.dialogs:
+            return self.open_dialog(ctx, state, name, entry=entry)
         if intent is not None:
             return self._navigate(ctx, state, flags, intent)
         if inp.choice and (reading := freetext.read_choice(inp.choice)):
@@ -367,11 +385,11 @@ class Router:
         self, ctx: Context, state: ConversationState, journey: Journey, said: Mapping[str, str]
     ) -> Outcome:
         """Open a journey's dialog, keeping what the message said for its slots."""
-        proposals = {
-            journey.slots[entity]: {"text": text, "shown": False}
-            for entity, text in said.items()
-            if entity in journey.slots
-        }
+        proposals: dict[str, dict[str, Any]] = {}
+        for entity, text in said.items():  # entities of one slot join, in the message's order
+            if (slot := journey.slots.get(entity)) is not None:
+                before = proposals.get(slot, {}).get("text")
+                proposals[slot] = {"text": f"{before} {text}" if before else text, "shown": False}
         kept = {k: v for k, v in state.said.items() if k != journey.dialog}
         if proposals:
             kept[journey.dialog] = proposals

@@ -272,12 +272,6 @@ class AssessmentDialog(DialogDefaults):
         )
 
     def _after(self, ctx: Context, data: dict[str, Any], inp: Input) -> Turn:
-        if inp.choice == "assessment:vacancies" and data.get("results"):
-            names = [catalog().groups[g["code"]].name for g in data["results"][-1]["groups"]]
-            return Turn(
-                data,
-                (say("utter_assessment_vacancies", groups=", ".join(names)), self._prompt(data)),
-            )
         if inp.choice == "assessment:retake":
             return self._retake(list(data.get("results") or []))
         problem = "utter_invalid_stale_button" if inp.choice else "utter_invalid_choice"

@@ -126,7 +126,7 @@ def test_console_takes_a_photo_as_a_typed_path(tmp_path: Path) -> None:
     picture = tmp_path / "bukti lamaran.jpg"
     picture.write_bytes(photo(1, gps=True))
     db = tmp_path / "jkp.sqlite3"
-    steps = ["halo", "1", "5", "belum tahu", "1", "1", "PT Sinar Jaya", "kemarin",
+    steps = ["halo", "1", "6", "belum tahu", "1", "1", "PT Sinar Jaya", "kemarin",
              str(tmp_path / "tidak-ada.jpg"), f"'{picture}'", "1"]  # fmt: skip
     out = console(steps, db)
     assert "ketik alamat file foto buktinya" in out

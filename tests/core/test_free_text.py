@@ -128,7 +128,7 @@ def test_an_interpreter_not_trained_yet_is_not_asked(app: App) -> None:
     [
         ("sy mau cek kelayakan jkp dong", ["utter_eligibility_intro", "utter_ask_laid_off"]),
         ("mau ikut tes minat bakat", ["utter_assessment_intro", "utter_ask_previous_job"]),
-        ("ada loker sopir di bekasi ga", ["utter_soon_search_vacancies", "utter_menu"]),
+        ("ada loker sopir di bekasi ga", ["utter_confirm_vac_search", "utter_ask_vac_search"]),
         ("status lamaran sy gimana", ["utter_portfolio_empty", "utter_menu"]),
         ("mau kirim bukti lamaran", ["utter_soon_upload_evidence", "utter_menu"]),
         ("alhamdulillah diterima kerja", ["utter_placement_intro", "utter_ask_hired_on"]),
@@ -166,6 +166,16 @@ async def test_an_answer_said_at_the_menu_is_read_back_when_its_question_comes(
     assert "utter_my_data_said" not in client.said()
     await client.send("kembali")
     assert client.said() == ["utter_back_ok", "utter_ask_phk_date"]  # said once, then typed
+
+
+async def test_a_search_said_at_the_menu_joins_job_and_place_and_is_read_back(
+    client: ChatClient,
+) -> None:
+    await client.send("ada loker sopir di bekasi ga")
+    assert 'Tadi Anda menyebut "sopir bekasi"' in client.text()
+    assert client.last[-1].payloads()[0] == "confirm:vac_search:sopir bekasi"
+    await client.send("ya")  # the one read-back on screen
+    assert client.said()[0] in ("utter_ask_vac_place", "utter_vac_results")
 
 
 async def test_a_different_date_typed_replaces_the_one_said(client: ChatClient) -> None:

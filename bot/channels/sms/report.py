@@ -174,6 +174,24 @@ def sample_values() -> dict[str, str]:
         "page": "12",
         "pages": "12",
         "path": "/home/siti/CV Siti Rahmawati Kusumawardhani.pdf",
+        # vacancies (issue 8, bot/dialogs/vacancies.py)
+        "ago": "3 minggu lalu",
+        "description": (
+            "PT Sinar Jaya Abadi Sentosa, pabrik komponen otomotif di Cikarang, membuka "
+            "lowongan Operator Mesin Produksi untuk shift pagi dan malam. Tugas: menjalankan "
+            "mesin press, memeriksa hasil produksi, dan mencatat laporan harian."
+        ),
+        "education": "SMA",
+        "home": _longest([r.name for r in data.regencies]),
+        "label": _longest([o.title for o in data.occupations]),
+        "openings": "12",
+        "query": "operator mesin produksi kabupaten bekasi",
+        "requirements": (
+            "- Pria atau wanita, usia 18-30 tahun\n- Pendidikan minimal SMA/SMK sederajat\n"
+            "- Sehat jasmani dan rohani, tidak buta warna\n- Bersedia bekerja shift"
+        ),
+        "type": "choice:vf:pkwtt",
+        "years": "45",
     }
 
 
