@@ -55,7 +55,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import App, build_app  # noqa: E402
-from bot.channels.telegram import CHANNEL, TelegramDelivery, build_dispatcher  # noqa: E402
+from bot.channels.telegram import (  # noqa: E402
+    CHANNEL,
+    KeptResponses,
+    TelegramDelivery,
+    build_dispatcher,
+)
 from bot.settings import Settings  # noqa: E402
 from bot.storage.db import make_engine  # noqa: E402
 from bot.storage.models import Id  # noqa: E402
@@ -71,7 +76,8 @@ TRANSCRIPT = ROOT / "tests" / "transcripts" / "eligible_pkwt.yml"
 # -- the mocked Bot API session ----------------------------------------------------------
 class MockedSession(BaseSession):
     """No socket: the request form is built as aiohttp would build it, a canned reply is
-    parsed by aiogram's own ``check_response``. Calls are counted per chat."""
+    parsed by aiogram's own ``check_response``. Calls are counted per chat. (The project's
+    pipeline uses :class:`ProjectSession`: the same, with what the bot's own session adds.)"""
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,6 +129,11 @@ class MockedSession(BaseSession):
 
     async def close(self) -> None:
         await self._forms.close()
+
+
+class ProjectSession(KeptResponses, MockedSession):
+    """The mocked session with the bot's own session behaviour (bot/channels/telegram.py
+    ``BotSession``: reply models kept, not rebuilt after a garbage collection)."""
 
 
 # -- the walk ------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ async def measure(users: int, run_user: Callable[[int], Awaitable[list[float]]])
 class Project:
     def __init__(self, app: App) -> None:
         self.app = app
-        self.session = MockedSession()
+        self.session = ProjectSession()
         self.bot = Bot(TOKEN, session=self.session)
         self.dp = build_dispatcher(app)
         self.sender = OutboxSender(
