@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.conversation import ConversationState, Outcome, Router, UserFlags
 from bot.core.domain import PLAIN_CHANNELS, Domain
+from bot.core.keywords import keyword_intent
 from bot.core.services import Scope, Services
 from bot.core.types import (
     CONFIRM,
@@ -446,11 +447,13 @@ class Engine:
         """Turn the event into what a dialog sees: a choice, an intent, or plain text.
 
         Typed text is read deterministically first, in this order: the number of an option
-        (plain channels), an option's title, the words nlu/options.yml lists for an option
-        on screen, "ya" to the one read-back on screen (``confirm:...``), the exact
-        navigation words and short answers. Only then, and only for text none of these
-        took, the free-text interpreter reads it (``Input.parse``, given ``today``): it never
-        takes a digit or an option from the person. Its cost is bounded: the first
+        (plain channels; 0 under numbered options is KEMBALI), an option's title, the words
+        nlu/options.yml lists for an option on screen, "ya" to the one read-back on screen
+        (``confirm:...``), the exact navigation words and short answers (on plain channels
+        also a one-word keyword with a common typo, bot/core/keywords.py). Only then, and
+        only for text none of these took, the free-text interpreter reads it
+        (``Input.parse``, given ``today``): it never takes a digit or an option from the
+        person. Its cost is bounded: the first
         characters only (nlu/interpreter.py ``MAX_INPUT``), a model trained before the
         first message (``app.build_app``); an interpreter that is not ready yet is not
         asked, rather than trained inside someone's turn.
@@ -468,8 +471,11 @@ class Engine:
         text = clean_text(event.text).strip()
         if not text:
             return Input()
-        if event.channel in PLAIN_CHANNELS and state.pending and (m := _NUMBER.match(text)):
+        plain = event.channel in PLAIN_CHANNELS
+        if plain and state.pending and (m := _NUMBER.match(text)):
             index = int(m.group(1))
+            if index == 0:  # under numbered options, 0 goes back (as KEMBALI)
+                return Input(intent="back")
             if 1 <= index <= len(state.pending):
                 return self._payload_input(state.pending[index - 1][0])
         typed = normalise(text)
@@ -480,6 +486,8 @@ class Engine:
         if payloads and (chosen := self.interpreter.option(text, payloads)):
             return self._payload_input(chosen)
         intent = self.interpreter.intent(text)
+        if intent is None and plain:
+            intent = keyword_intent(text)  # "bantun", "hpus": a keyword typed on a keypad
         confirms = [p for p in payloads if p.startswith(f"{CONFIRM}:")]
         if intent == "affirm" and len(confirms) == 1:
             return Input(choice=confirms[0])

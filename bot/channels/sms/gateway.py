@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
 
 from bot.core.types import EventKind, InboundEvent
 
@@ -142,7 +145,19 @@ class SmsGateway(Protocol):
         """Send ``message``; returns the provider's message id."""
         ...
 
+    def media_client(self, url: str) -> tuple[aiohttp.ClientSession, dict[str, str]]:
+        """The HTTP session and headers to download an inbound attachment at ``url`` (the
+        provider's credentials only when ``url`` is on the provider's own API host)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is on the scheme, host and port of ``base`` (credentials for the API
+    are never sent to another host)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return bool(a.hostname) and (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 # -- InboundSms → InboundEvent ----------------------------------------------------------
