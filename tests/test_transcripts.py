@@ -22,6 +22,7 @@ import yaml
 
 from bot.app import App
 from bot.core.domain import PLAIN_CHANNELS
+from bot.settings import SmsSettings
 from bot.testing.client import ChatClient
 from bot.testing.images import sample
 from bot.testing.sms_client import SmsChatClient, sms_harness
@@ -31,8 +32,12 @@ SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSC
 
 
 async def replay(
-    client: ChatClient | SmsChatClient, steps: list[dict[str, Any]], files: Path | None = None
+    client: ChatClient | SmsChatClient,
+    steps: list[dict[str, Any]],
+    files: Path | None = None,
+    turns: list[tuple[int, list[str]]] | None = None,
 ) -> None:
+    """``turns``: collects each turn's SMS segments and response keys (SMS clients)."""
     typed = client.channel in PLAIN_CHANNELS  # options are chosen by typing their number
     for number, step in enumerate(steps, 1):
         where = f"step {number} {step}"
@@ -73,6 +78,8 @@ async def replay(
             await client.photo(path)
         elif "long" in step:
             await client.send("x" * int(step["long"]))
+        if turns is not None and isinstance(client, SmsChatClient):
+            turns.append((client.segments(), client.said()))
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
         for fragment in step.get("contains", []):
             assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
@@ -92,6 +99,28 @@ async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> 
 # (tests/channels/sms/test_sms_dialogs.py); these journeys replay over WhatsApp instead.
 NEEDS_PHOTOS = sorted(n for n, s in SCRIPTS.items() if any("photo" in st for st in s["steps"]))
 
+FULL_NOTICE = "utter_privacy_notice_full"  # asked for ("Baca selengkapnya"): whole, uncapped
+# The segment budget (SMS_SEGMENT_BUDGET, 3) holds for every turn but those carrying one of
+# these responses, which may cost up to LONG_TURN_CAP segments. Each says something that must
+# be said whole; shorter SMS-only wording (or paging) is still to be written (issue 12).
+LONG_TURNS = {
+    "utter_privacy_notice": "UU 27/2022: purpose, data, retention and rights before consent",
+    FULL_NOTICE: "the full notice, asked for",
+    "utter_verdict_basis": "a verdict lists every failed or unknown condition and its rules",
+    "utter_profile_dashboard": "the dashboard shows every section of the profile",
+    "utter_my_data_intro": "DATA shows everything kept, in full",
+    "utter_assessment_result": "three job groups, each with its explanation",
+    "utter_human_requested": "PETUGAS says honestly when someone will answer",
+    "utter_help": "every keyword, once",
+    "utter_jobseeker_intro": "not the official registration: said when it opens",
+    "utter_assessment_intro": "how the assessment works, before its first question",
+    "utter_estimate": "the estimate with the claim deadline",
+    "utter_occupation_noted": "the job read back, before the next question",
+    "utter_js_condition_which": "the disability categories of UU 8/2016",
+}
+LONG_TURN_CAP = 9
+FAQ_PREFIX = "utter_benefit_info/"  # an answer about JKP, then the step or menu again
+
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
@@ -100,8 +129,21 @@ async def test_transcript_over_sms(app: App, name: str, channel: str, tmp_path: 
     outbox and the sender to the fake gateway's REST API, sent as the delivery's parts."""
     if channel == "sms" and name in NEEDS_PHOTOS:
         pytest.skip("plain SMS carries no photo (replayed over WhatsApp)")
+    turns: list[tuple[int, list[str]]] = []
     async with sms_harness(app) as harness:
         client = SmsChatClient(harness, whatsapp=channel == "whatsapp")
-        await replay(client, SCRIPTS[name]["steps"], tmp_path)
+        await replay(client, SCRIPTS[name]["steps"], tmp_path, turns)
         assert client.sent_as_expected()
         assert all(body for bodies in client.bodies for body in bodies)
+    if channel == "sms":  # every dialog walked over SMS, each turn within the budget
+        budget = SmsSettings().segment_budget
+        long = [(n, keys) for n, keys in turns if _long_turn(keys)]
+        assert [(n, keys) for n, keys in turns if n > budget and not _long_turn(keys)] == []
+        capped = [(n, keys) for n, keys in long if FULL_NOTICE not in keys]
+        assert [(n, keys) for n, keys in capped if n > LONG_TURN_CAP] == []
+
+
+def _long_turn(keys: list[str]) -> bool:
+    return any(k in LONG_TURNS or k.startswith(FAQ_PREFIX) for k in keys) or (
+        "utter_menu" in keys and len(keys) == 2  # an answer, then the menu again
+    )

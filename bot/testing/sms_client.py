@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.channels.sms.delivery import RENDER_CHANNEL, SmsDelivery
 from bot.channels.sms.gateway import SmsChannel
+from bot.channels.sms.text import turn_segments
 from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.core.types import OutboundMessage
 from bot.settings import SmsSettings
@@ -133,6 +134,7 @@ class SmsChatClient:
         self.bodies: list[tuple[str, ...]] = []
         self.expected: list[tuple[str, ...]] = []
         self.last: list[Reply] = []
+        self.last_bodies: list[str] = []  # what the fake received in the last turn
         self.statuses: list[int] = []
         for sender in harness.runtime.senders:  # the last client of a channel records it
             if sender.channel == self.channel:
@@ -146,6 +148,7 @@ class SmsChatClient:
         self, text: str, *, media: list[tuple[str, str]] | None = None, sid: str | None = None
     ) -> list[Reply]:
         before = len(self.output.replies)
+        bodies = len(self.bodies)
         status, body = await self.harness.fake.post_inbound(
             self.harness.url, self.number, text, whatsapp=self.whatsapp, media=media or [],
             message_sid=sid,
@@ -154,6 +157,7 @@ class SmsChatClient:
         assert status == 200, f"webhook answered {status}: {body}"
         await self.harness.drain()
         self.last = self.output.replies[before:]
+        self.last_bodies = [b for message in self.bodies[bodies:] for b in message]
         return self.last
 
     async def send(self, text: str, *, event_id: str | None = None) -> list[Reply]:
@@ -180,6 +184,10 @@ class SmsChatClient:
         data = await asyncio.to_thread(path.read_bytes)
         url = self.harness.fake.add_media(data, content_type)
         return await self._post("", media=[(url, content_type)])
+
+    def segments(self) -> int:
+        """SMS segments the last turn cost (each body its own message)."""
+        return turn_segments(self.last_bodies)
 
     def said(self) -> list[str]:
         return [k for r in self.last for k in r.keys]

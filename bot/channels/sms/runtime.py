@@ -57,7 +57,9 @@ class SmsRuntime:
         domain, clock = app.engine.domain, app.engine.clock
         sms: SmsDelivery | None = None
         if settings.sms_from:
-            sms = SmsDelivery(self.gateway, domain)
+            # One reply goes as one concatenated SMS of up to the turn's budget; a longer
+            # one in parts numbered "(1/2)", cut at sentence boundaries.
+            sms = SmsDelivery(self.gateway, domain, segments_per_part=settings.segment_budget)
             self.senders.append(self._sender(SmsChannel.SMS, sms))
         if settings.whatsapp_enabled:
             whatsapp = WhatsAppDelivery(
