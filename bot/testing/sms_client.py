@@ -26,7 +26,6 @@ from aiohttp import web
 from bot.channels.sms.delivery import RENDER_CHANNEL, SmsDelivery
 from bot.channels.sms.gateway import SmsChannel
 from bot.channels.sms.text import turn_segments
-from bot.channels.sms.twilio_gateway import TwilioGateway
 from bot.core.types import OutboundMessage
 from bot.settings import SmsSettings
 from bot.testing.client import Reply
@@ -53,6 +52,7 @@ def sms_settings(fake: FakeSmsGateway, **changes: object) -> SmsSettings:
         provider="twilio", twilio_account_sid=fake.account_sid,
         twilio_auth_token=fake.auth_token, sms_from=fake.number,
         whatsapp_from=fake.whatsapp_number, api_base=fake.base_url,
+        api_token=fake.api_token, webhook_secret=fake.webhook_secret,
     )  # fmt: skip
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -71,16 +71,15 @@ class SmsHarness:
 @asynccontextmanager
 async def sms_harness(app: App, **settings: object) -> AsyncIterator[SmsHarness]:
     """The app's SMS/WhatsApp channels served on 127.0.0.1 against a fake gateway;
-    ``settings``: SmsSettings fields to change (``whatsapp_template_sid``, ``sms_from``...)."""
+    ``settings``: SmsSettings fields to change (``whatsapp_template_sid``, ``sms_from``,
+    ``provider="json"`` for the generic JSON format...)."""
+    from bot.channels.sms.providers import build_gateway
     from bot.channels.sms.runtime import SmsRuntime
 
     async with FakeSmsGateway() as fake:
         sms = sms_settings(fake, **settings)
         configured = replace(app, settings=replace(app.settings, sms=sms))
-        gateway = TwilioGateway(
-            sms.twilio_account_sid, sms.twilio_auth_token, sms_from=sms.sms_from,
-            whatsapp_from=sms.whatsapp_from, api_base=sms.api_base,
-        )  # fmt: skip
+        gateway = build_gateway(sms)
         runtime = SmsRuntime(configured, gateway, per_second=0, chat_interval=0)
         web_app = web.Application()
         runtime.add_routes(web_app)
@@ -149,10 +148,17 @@ class SmsChatClient:
     ) -> list[Reply]:
         before = len(self.output.replies)
         bodies = len(self.bodies)
-        status, body = await self.harness.fake.post_inbound(
-            self.harness.url, self.number, text, whatsapp=self.whatsapp, media=media or [],
-            message_sid=sid,
-        )  # fmt: skip
+        fake = self.harness.fake
+        if self.harness.app.settings.sms.provider == "json":
+            status, body = await fake.post_json_inbound(
+                self.harness.url, self.number, text, whatsapp=self.whatsapp,
+                media=media or [], message_id=sid,
+            )  # fmt: skip
+        else:
+            status, body = await fake.post_inbound(
+                self.harness.url, self.number, text, whatsapp=self.whatsapp,
+                media=media or [], message_sid=sid,
+            )  # fmt: skip
         self.statuses.append(status)
         assert status == 200, f"webhook answered {status}: {body}"
         await self.harness.drain()

@@ -114,11 +114,14 @@ async def _send(gateway: SmsGateway, message: OutgoingSms) -> None:
 
 
 def template_text(text: str, limit: int = TEMPLATE_TEXT_LIMIT) -> str:
-    """``text`` as a template variable: one line (a paragraph or line break becomes " | ",
-    spaces collapsed), at most ``limit`` characters."""
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip())]
-    folded = " | ".join(" / ".join(line for line in p.split("\n") if line) for p in paragraphs if p)
-    folded = " ".join(folded.split())
+    """``text`` as a template variable: one line (a blank line becomes " | ", a line break
+    " / ", spaces collapsed), at most ``limit`` characters."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    folded = " | ".join(
+        " / ".join(" ".join(line.split()) for line in p.split("\n") if line.strip())
+        for p in paragraphs
+        if p.strip()
+    )
     return folded if len(folded) <= limit else folded[: limit - 3].rstrip() + "..."
 
 

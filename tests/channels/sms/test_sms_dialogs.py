@@ -1,0 +1,299 @@
+"""Every dialog over SMS and WhatsApp, end to end: a webhook signed as the provider signs it,
+the engine, the outbox and its sender, the fake gateway's REST API (bot/testing/sms_client.py).
+
+The golden transcripts replay over both channels in tests/test_transcripts.py; here: what
+only text messages have (keywords typed on a keypad, 0, redeliveries, signatures, photos that
+SMS cannot carry, WhatsApp photos, WhatsApp's 24-hour window) and the dialogs no transcript
+walks (counseling, PETUGAS, HAPUS), each turn within the segment budget.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot.app import App
+from bot.channels.sms.delivery import template_text
+from bot.channels.sms.gateway import SmsChannel
+from bot.core.types import say
+from bot.settings import SmsSettings
+from bot.storage import outbox, people
+from bot.storage.crypto import address_hash
+from bot.testing.clock import FrozenClock
+from bot.testing.fake_sms_gateway import twilio_inbound_params
+from bot.testing.images import sample
+from bot.testing.sms_client import SmsChatClient, SmsHarness, new_number, sms_harness
+
+TEMPLATE = "HX" + "0123456789abcdef" * 2
+BUDGET = SmsSettings().segment_budget
+
+
+async def agreed(client: SmsChatClient) -> None:
+    await client.send("halo")
+    assert client.said()[-1] == "utter_consent_question"
+    await client.send("1")  # Setuju
+    assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
+def menu_number(client: SmsChatClient, payload: str) -> str:
+    return str(client.shown().index(payload) + 1)
+
+
+# -- keywords, digits, 0 ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("MENU", "utter_menu"),
+        ("Menu", "utter_menu"),
+        ("mnue", "utter_menu"),
+        ("BANTUAN", "utter_help"),
+        ("bantun", "utter_help"),
+        ("Batuan", "utter_help"),
+        ("DATA", "utter_my_data_intro"),
+        ("dta", "utter_my_data_intro"),
+        ("PETUGAS", "utter_human_requested"),
+        ("ptugas", "utter_human_requested"),
+        ("HAPUS", "utter_ask_delete_confirm"),
+        ("hpus", "utter_ask_delete_confirm"),
+        ("stpo", "utter_stopped"),
+    ],
+)
+async def test_keywords_in_any_case_and_with_common_typos(
+    sqlite_app: App, typed: str, first: str
+) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        await client.send(menu_number(client, "menu:eligibility"))
+        await client.send(typed)
+        assert client.said()[0] == first, client.text()
+
+
+async def test_stop_and_mulai_with_typos(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        await client.send("STOP")
+        assert client.said()[0] == "utter_stopped"
+        await client.send("mulay")
+        assert client.said()[0] == "utter_resumed"
+
+
+async def test_digits_pick_options_and_0_goes_back(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        await client.send(menu_number(client, "menu:eligibility"))
+        assert client.said()[1] == "utter_ask_laid_off"
+        assert "\n1. " in client.last_bodies[0] and "\n2. " in client.last_bodies[0]
+        await client.send(menu_number(client, "laid_off:yes"))
+        assert client.said() == ["utter_ask_reason"]
+        await client.send("0")
+        assert client.said() == ["utter_back_ok", "utter_ask_laid_off"]
+        await client.send("9")  # no such option
+        assert client.said() == ["utter_invalid_choice", "utter_ask_laid_off"]
+
+
+async def test_a_redelivered_message_is_processed_once(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await client.send("halo", event_id="SM" + "1" * 32)
+        sent = len(harness.fake.sent)
+        assert sent >= 1
+        await client.send("halo", event_id="SM" + "1" * 32)  # Twilio retries the webhook
+        assert client.last == [] and len(harness.fake.sent) == sent
+        await client.send("1", event_id="SM" + "2" * 32)
+        assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
+# -- signatures ---------------------------------------------------------------------------
+async def test_a_request_signed_by_twilios_own_validator_is_served(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        fake, number = harness.fake, new_number()
+        params = twilio_inbound_params(number, fake.number, "halo", account_sid=fake.account_sid)
+        signature = RequestValidator(fake.auth_token).compute_signature(harness.url, params)
+        status, _ = await fake.post_inbound(
+            harness.url, number, "halo", message_sid=params["MessageSid"], signature=signature
+        )
+        assert status == 200
+        await harness.drain()
+        assert fake.texts_to(number) and "Setuju" in fake.texts_to(number)[-1]
+
+
+async def test_a_forged_request_is_refused_and_nothing_is_stored(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        fake, number = harness.fake, new_number()
+        forged = RequestValidator("another-token").compute_signature(
+            harness.url, twilio_inbound_params(number, fake.number, "halo")
+        )
+        status, _ = await fake.post_inbound(harness.url, number, "halo", signature=forged)
+        assert status == 403
+        assert await harness.drain() == 0 and fake.sent == []
+        async with sqlite_app.db.read() as conn:
+            assert await people.snapshot(conn, "sms", number) is None
+
+
+async def test_the_generic_json_format_reaches_the_same_dialogs(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app, provider="json") as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        assert harness.fake.requests[-1].api == "json"
+        await client.send("BANTUAN")
+        assert client.said()[0] == "utter_help"
+
+
+# -- photos -------------------------------------------------------------------------------
+async def open_upload(client: SmsChatClient) -> None:
+    await agreed(client)
+    await client.send(menu_number(client, "menu:evidence"))
+    await client.send("15 April 2025")
+    await client.send(menu_number(client, "ev_start_ok:yes"))
+    assert client.said()[-1] == "utter_ev_hub"
+    await client.send(menu_number(client, "ev:upload"))
+
+
+async def test_sms_cannot_carry_photos_and_says_which_ways_can(
+    sqlite_app: App, tmp_path: Path
+) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await open_upload(client)
+        assert client.said() == ["utter_ev_no_photos_sms", "utter_ev_hub"]
+        assert "WhatsApp" in client.text() and "Telegram" in client.text()
+        assert client.segments() <= BUDGET
+        path = tmp_path / "letter.jpg"
+        path.write_bytes(sample("letter1")[0])
+        await client.photo(path)  # an MMS: never downloaded, never evidence
+        assert harness.fake.media_downloads == []
+        assert "utter_ev_photo_received" not in client.said()
+
+
+async def test_a_whatsapp_photo_is_downloaded_with_the_credentials_into_evidence(
+    sqlite_app: App, tmp_path: Path
+) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness, whatsapp=True)
+        path = tmp_path / "letter.jpg"
+        path.write_bytes(sample("letter1")[0])
+        await agreed(client)
+        await client.photo(path)  # not awaited: not downloaded
+        assert harness.fake.media_downloads == []
+        await client.send("menu")
+        await client.send(menu_number(client, "menu:evidence"))
+        await client.send("15 April 2025")
+        await client.send(menu_number(client, "ev_start_ok:yes"))
+        await client.send(menu_number(client, "ev:upload"))
+        assert client.said() == ["utter_ask_ev_kind"]
+        await client.send(menu_number(client, "ev_kind:application"))
+        await client.send("PT Sinar Jaya")
+        await client.send("28 Mei 2025")
+        assert client.said()[-1] == "utter_ask_ev_photos"
+        await client.photo(path)
+        assert client.said() == ["utter_ev_photo_received"]
+        assert [ok for _, ok in harness.fake.media_downloads] == [True]
+
+
+# -- the dialogs no transcript walks ------------------------------------------------------
+async def test_counseling_petugas_and_hapus_over_sms_within_the_budget(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        turns = []
+        for step in ("menu:counseling", "/menu", "menu:human", "/menu", "menu:help"):
+            if step.startswith("menu:"):
+                await client.send(menu_number(client, step))
+            else:
+                await client.send("menu")
+            turns.append((client.segments(), client.said()))
+        await client.send("hapus")
+        turns.append((client.segments(), client.said()))
+        assert client.said() == ["utter_ask_delete_confirm"]
+        await client.send(menu_number(client, "delete:yes"))
+        turns.append((client.segments(), client.said()))
+        assert client.said() == ["utter_data_deleted"]
+        long = {"utter_human_requested", "utter_help"}  # see LONG_TURNS in test_transcripts
+        over = [t for t in turns if t[0] > BUDGET and not long & set(t[1])]
+        assert [t for t in over if not (len(t[1]) == 2 and t[1][1] == "utter_menu")] == []
+        async with sqlite_app.db.read() as conn:
+            assert await people.snapshot(conn, "sms", client.number) is None
+
+
+# -- WhatsApp's 24-hour window ------------------------------------------------------------
+async def queue_reminder(app: App, number: str, key: str) -> None:
+    """A scheduled message to a WhatsApp identity, as a sweep queues it."""
+    now = app.engine.clock()
+    async with app.db.write() as conn:
+        await outbox.enqueue(
+            conn, channel="whatsapp", chat_key=address_hash("whatsapp", number),
+            address=number, person_id=None, message=say("utter_help"), now=now,
+            idempotency_key=key, expires_at=now + timedelta(hours=24),
+        )  # fmt: skip
+
+
+async def wrote_on_whatsapp(harness: SmsHarness) -> SmsChatClient:
+    client = SmsChatClient(harness, whatsapp=True)
+    await client.send("halo")
+    harness.fake.sent.clear()
+    return client
+
+
+async def test_inside_the_window_a_message_goes_as_it_is(app: App, clock: FrozenClock) -> None:
+    async with sms_harness(app, whatsapp_template_sid=TEMPLATE) as harness:
+        client = await wrote_on_whatsapp(harness)
+        clock.advance(hours=23)
+        await queue_reminder(app, client.number, "reminder:inside")
+        await harness.drain()
+        (sent,) = harness.fake.sent
+        assert sent.channel is SmsChannel.WHATSAPP and sent.content_sid == ""
+        assert sent.body.startswith("Petunjuk singkat")
+
+
+async def test_outside_the_window_the_template_carries_the_message(
+    app: App, clock: FrozenClock
+) -> None:
+    async with sms_harness(app, whatsapp_template_sid=TEMPLATE) as harness:
+        client = await wrote_on_whatsapp(harness)
+        clock.advance(hours=25)
+        await queue_reminder(app, client.number, "reminder:outside")
+        await harness.drain()
+        (sent,) = harness.fake.sent
+        assert (sent.channel, sent.to, sent.body) == (SmsChannel.WHATSAPP, client.number, "")
+        assert sent.content_sid == TEMPLATE
+        text = sent.content_variables["1"]
+        assert text.startswith("Petunjuk singkat: / - Balas dengan angka pilihan")
+        assert "\n" not in text and "    " not in text
+
+
+async def test_outside_the_window_without_a_template_it_goes_by_sms(
+    app: App, clock: FrozenClock
+) -> None:
+    async with sms_harness(app) as harness:
+        client = await wrote_on_whatsapp(harness)
+        clock.advance(hours=24)
+        await queue_reminder(app, client.number, "reminder:sms")
+        await harness.drain()
+        (sent,) = harness.fake.sent
+        assert (sent.channel, sent.to) == (SmsChannel.SMS, client.number)
+        assert sent.sender == harness.fake.number and sent.body.startswith("Petunjuk singkat")
+
+
+async def test_the_providers_word_that_the_window_closed_is_believed(
+    sqlite_app: App,
+) -> None:
+    async with sms_harness(sqlite_app, whatsapp_template_sid=TEMPLATE) as harness:
+        client = await wrote_on_whatsapp(harness)
+        harness.fake.fail_next(400, 63016, "Outside the allowed window", to=client.number)
+        await queue_reminder(sqlite_app, client.number, "reminder:provider")
+        await harness.drain()
+        (sent,) = harness.fake.sent
+        assert sent.content_sid == TEMPLATE
+
+
+def test_a_template_variable_is_one_line_and_bounded() -> None:
+    text = "Halo.\n\n1. Ya\n2. Tidak\n\n(KEMBALI = ubah)"
+    assert template_text(text) == "Halo. | 1. Ya / 2. Tidak | (KEMBALI = ubah)"
+    long = template_text("kata " * 400)
+    assert len(long) == 900 and long.endswith("...")
