@@ -1,0 +1,95 @@
+"""End to end: the real `jkp-bot run` serving SMS and WhatsApp, alone (no Telegram token) and
+beside Telegram's long polling on one aiohttp server, against the fake SMS gateway (signed
+webhooks in, REST calls out) and the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.channels.sms.gateway import SmsChannel
+from bot.testing.fake_bot_api import FakeBotAPI
+from bot.testing.fake_sms_gateway import FakeSmsGateway, SentMessage
+from bot.testing.process import BotProcess, assert_clean_log, bot_env, free_port, process_env
+from bot.testing.telegram_user import TelegramUser
+
+BUDI, SITI = "+6281234500001", "+6281234500002"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSmsGateway]:
+    async with FakeSmsGateway() as server:
+        yield server
+
+
+def sms_env(fake: FakeSmsGateway, port: int) -> dict[str, str]:
+    return {
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "SMS_FROM": fake.number,
+        "WHATSAPP_FROM": fake.whatsapp_number,
+        "SMS_API_BASE": fake.base_url,
+        "WEBHOOK_HOST": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "OUTBOX_LEASE_SECONDS": "5",
+    }
+
+
+async def reply(
+    fake: FakeSmsGateway, number: str, channel: SmsChannel, fragment: str
+) -> SentMessage:
+    """The message to ``number`` on ``channel`` that says ``fragment`` (waits for it)."""
+
+    def match(m: SentMessage) -> bool:
+        return m.to == number and m.channel is channel and fragment in m.body
+
+    (found,) = await fake.wait_for(1, match, timeout=30)
+    return found
+
+
+async def test_sms_and_whatsapp_alone_without_a_telegram_token(
+    fake: FakeSmsGateway, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = process_env(f"sqlite:///{tmp_path / 'jkp.sqlite3'}", **sms_env(fake, port))
+    bot = BotProcess(env, tmp_path / "bot.log")
+    url = f"http://127.0.0.1:{port}/sms"
+    try:
+        await bot.start()
+        await bot.wait_for_log("SMS webhook on")
+        assert (await fake.post_inbound(url, BUDI, "halo"))[0] == 200
+        await reply(fake, BUDI, SmsChannel.SMS, "selamat datang di Pendamping JKP")
+        await reply(fake, BUDI, SmsChannel.SMS, "1. Setuju")
+        assert (await fake.post_inbound(url, BUDI, "1"))[0] == 200
+        await reply(fake, BUDI, SmsChannel.SMS, "1. Cek kelayakan JKP")
+        assert (await fake.post_inbound(url, SITI, "halo", whatsapp=True))[0] == 200
+        await reply(fake, SITI, SmsChannel.WHATSAPP, "1. Setuju")
+        forged = await fake.post_inbound(url, BUDI, "hapus", signature="AAAA")
+        assert forged[0] == 403
+        assert await bot.terminate() == 0
+        assert_clean_log(bot.output())
+    finally:
+        await bot.stop()
+
+
+async def test_sms_beside_telegram_polling(fake: FakeSmsGateway, tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeBotAPI() as api:
+        env = bot_env(api, f"sqlite:///{tmp_path / 'jkp.sqlite3'}", **sms_env(fake, port))
+        bot = BotProcess(env, tmp_path / "bot.log")
+        try:
+            await bot.start()
+            await bot.wait_for_log("serving webhooks on")
+            user = TelegramUser(api, 880001)
+            await user.say("/start", "selamat datang di Pendamping JKP", "setuju")
+            status, _ = await fake.post_inbound(f"http://127.0.0.1:{port}/sms", BUDI, "halo")
+            assert status == 200
+            await reply(fake, BUDI, SmsChannel.SMS, "1. Setuju")
+            assert await bot.terminate() == 0
+            user.check()
+            assert_clean_log(bot.output())
+        finally:
+            await bot.stop()
