@@ -1,16 +1,17 @@
 """End to end: the real `jkp-bot run` serving SMS and WhatsApp, alone (no Telegram token) and
-beside Telegram's long polling on one aiohttp server, against the fake SMS gateway (signed
-webhooks in, REST calls out) and the fake Bot API."""
+beside Telegram (long polling; webhooks on the same aiohttp server), against the fake SMS
+gateway (signed webhooks in, REST calls out) and the fake Bot API."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.channels.sms.gateway import SmsChannel
-from bot.testing.fake_bot_api import FakeBotAPI
+from bot.testing.fake_bot_api import FakeBotAPI, text_update
 from bot.testing.fake_sms_gateway import FakeSmsGateway, SentMessage
 from bot.testing.process import BotProcess, assert_clean_log, bot_env, free_port, process_env
 from bot.testing.telegram_user import TelegramUser
@@ -90,6 +91,41 @@ async def test_sms_beside_telegram_polling(fake: FakeSmsGateway, tmp_path: Path)
             await reply(fake, BUDI, SmsChannel.SMS, "1. Setuju")
             assert await bot.terminate() == 0
             user.check()
+            assert_clean_log(bot.output())
+        finally:
+            await bot.stop()
+
+
+async def test_sms_beside_telegram_webhooks_on_one_server(
+    fake: FakeSmsGateway, tmp_path: Path
+) -> None:
+    port = free_port()
+    secret = "s3cret-token_for-tests"
+    async with FakeBotAPI() as api:
+        env = bot_env(
+            api, f"sqlite:///{tmp_path / 'jkp.sqlite3'}", **sms_env(fake, port),
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/tg-hook", WEBHOOK_SECRET=secret,
+        )  # fmt: skip
+        bot = BotProcess(env, tmp_path / "bot.log")
+        try:
+            await bot.start()
+            await api.wait_for("setWebhook", timeout=30)
+            update = {**text_update(880002, "/start"), "update_id": 7}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(
+                    f"http://127.0.0.1:{port}/tg-hook",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                ) as r,
+            ):
+                assert r.status == 200
+            status, _ = await fake.post_inbound(f"http://127.0.0.1:{port}/sms", BUDI, "halo")
+            assert status == 200
+            await reply(fake, BUDI, SmsChannel.SMS, "1. Setuju")
+            calls = await api.wait_for("sendMessage", count=2, timeout=30)
+            assert "Pendamping JKP" in calls[0].params["text"]
+            assert await bot.terminate() == 0
             assert_clean_log(bot.output())
         finally:
             await bot.stop()

@@ -168,8 +168,9 @@ def media_kind(content_type: str) -> str:
 
 
 def to_event(inbound: InboundSms, sender_id: str) -> InboundEvent:
-    """The engine's event for ``inbound``; ``sender_id`` is whatever the caller keys
-    conversations by on this channel (never the number itself: see phone_lookup_hash).
+    """The engine's event for ``inbound``; ``sender_id`` is what conversations are keyed by
+    on this channel (the E.164 number: the engine stores an address encrypted and finds it
+    by its keyed hash, never in clear; see bot/channels/sms/channel.py).
 
     A tapped WhatsApp quick reply is a CHOICE; an attachment is MEDIA (its first media URL
     as the attachment, the caption as text); anything else is TEXT. The provider's message

@@ -13,15 +13,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from bot.app import App
 from bot.channels.sms.delivery import template_text
-from bot.channels.sms.gateway import SmsChannel
+from bot.channels.sms.gateway import InboundSms, SmsChannel
+from bot.channels.sms.web import add_sms_webhook
 from bot.core.types import say
 from bot.settings import SmsSettings
 from bot.storage import outbox, people
 from bot.storage.crypto import address_hash
+from bot.storage.db import StorageUnavailable
 from bot.testing.clock import FrozenClock
 from bot.testing.fake_sms_gateway import twilio_inbound_params
 from bot.testing.images import sample
@@ -297,3 +300,42 @@ def test_a_template_variable_is_one_line_and_bounded() -> None:
     assert template_text(text) == "Halo. | 1. Ya / 2. Tidak | (KEMBALI = ubah)"
     long = template_text("kata " * 400)
     assert len(long) == 900 and long.endswith("...")
+
+
+# -- an outage while a message comes in -----------------------------------------------------
+async def test_a_database_outage_answers_503_and_the_retry_is_served_once(
+    sqlite_app: App,
+) -> None:
+    """The provider retries a webhook that failed; the message is processed once."""
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        real = harness.runtime.inbound
+        calls: list[str] = []
+
+        async def down_once(inbound: InboundSms) -> None:
+            calls.append(inbound.message_id)
+            if len(calls) == 1:
+                raise StorageUnavailable("the database is down")
+            await real(inbound)
+
+        server = web.Application()
+        add_sms_webhook(server, "/down", harness.runtime.gateway, down_once)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/down"
+        try:
+            sid = "SM" + "7" * 32
+            status, _ = await harness.fake.post_inbound(url, client.number, "halo",
+                                                        message_sid=sid)  # fmt: skip
+            assert status == 503 and await harness.drain() == 0
+            for _ in range(2):  # the retry, then a duplicate of it
+                status, _ = await harness.fake.post_inbound(url, client.number, "halo",
+                                                            message_sid=sid)  # fmt: skip
+                assert status == 200
+            await harness.drain()
+            assert calls == [sid, sid, sid]
+            texts = harness.fake.texts_to(client.number)
+            assert sum("1. Setuju" in t for t in texts) == 1
+        finally:
+            await runner.cleanup()
