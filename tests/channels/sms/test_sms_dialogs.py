@@ -199,6 +199,40 @@ async def test_a_whatsapp_photo_is_downloaded_with_the_credentials_into_evidence
         assert [ok for _, ok in harness.fake.media_downloads] == [True]
 
 
+async def whatsapp_at_photos(harness: SmsHarness) -> SmsChatClient:
+    client = SmsChatClient(harness, whatsapp=True)
+    await open_upload(client)
+    await client.send(menu_number(client, "ev_kind:application"))
+    await client.send("PT Sinar Jaya")
+    await client.send("28 Mei 2025")
+    assert client.said()[-1] == "utter_ask_ev_photos"
+    return client
+
+
+async def test_a_whatsapp_album_is_one_piece_with_one_reply(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = await whatsapp_at_photos(harness)
+        fake = harness.fake
+        urls = [fake.add_media(sample(f"letter{i}")[0]) for i in (1, 2)]
+        await client._post("", media=[(u, "image/jpeg") for u in urls])
+        assert client.said() == ["utter_ev_photo_received"]  # the album's second is silent
+        assert [ok for _, ok in fake.media_downloads] == [True, True]
+        await client.send(menu_number(client, "ev:done"))
+        assert client.said()[0] == "utter_ev_recorded_application"
+        assert "2 foto" in client.text()
+
+
+async def test_a_whatsapp_photo_that_cannot_be_fetched_is_asked_again(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = await whatsapp_at_photos(harness)
+        gone = harness.fake.add_media(b"").rsplit("/", 1)[0] + "/ME-missing"
+        await client._post("", media=[(gone, "image/jpeg")])
+        assert client.said()[0] == "utter_evidence_refused_download_failed"
+        await client._post("", media=[(harness.fake.add_media(b"x" * 40), "application/pdf")])
+        assert client.said()[0] == "utter_evidence_refused_pdf"
+        assert len(harness.fake.media_downloads) == 1  # a PDF is refused undownloaded
+
+
 # -- the dialogs no transcript walks ------------------------------------------------------
 async def test_counseling_petugas_and_hapus_over_sms_within_the_budget(sqlite_app: App) -> None:
     async with sms_harness(sqlite_app) as harness:
