@@ -99,27 +99,10 @@ async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> 
 # (tests/channels/sms/test_sms_dialogs.py); these journeys replay over WhatsApp instead.
 NEEDS_PHOTOS = sorted(n for n, s in SCRIPTS.items() if any("photo" in st for st in s["steps"]))
 
-FULL_NOTICE = "utter_privacy_notice_full"  # asked for ("Baca selengkapnya"): whole, uncapped
-# The segment budget (SMS_SEGMENT_BUDGET, 3) holds for every turn but those carrying one of
-# these responses, which may cost up to LONG_TURN_CAP segments. Each says something that must
-# be said whole; shorter SMS-only wording (or paging) is still to be written (issue 12).
-LONG_TURNS = {
-    "utter_privacy_notice": "UU 27/2022: purpose, data, retention and rights before consent",
-    FULL_NOTICE: "the full notice, asked for",
-    "utter_verdict_basis": "a verdict lists every failed or unknown condition and its rules",
-    "utter_profile_dashboard": "the dashboard shows every section of the profile",
-    "utter_my_data_intro": "DATA shows everything kept, in full",
-    "utter_assessment_result": "three job groups, each with its explanation",
-    "utter_human_requested": "PETUGAS says honestly when someone will answer",
-    "utter_help": "every keyword, once",
-    "utter_jobseeker_intro": "not the official registration: said when it opens",
-    "utter_assessment_intro": "how the assessment works, before its first question",
-    "utter_estimate": "the estimate with the claim deadline",
-    "utter_occupation_noted": "the job read back, before the next question",
-    "utter_js_condition_which": "the disability categories of UU 8/2016",
-}
-LONG_TURN_CAP = 9
-FAQ_PREFIX = "utter_benefit_info/"  # an answer about JKP, then the step or menu again
+# The segment budget (SMS_SEGMENT_BUDGET, 3) holds for every exchange: a longer reply is
+# paged ("Balas LAGI", bot/core/paging.py; the client replies LAGI and joins the pages). Only
+# a single response longer than the budget goes whole: the full privacy notice, asked for.
+FULL_NOTICE = "utter_privacy_notice_full"
 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
@@ -135,15 +118,7 @@ async def test_transcript_over_sms(app: App, name: str, channel: str, tmp_path: 
         await replay(client, SCRIPTS[name]["steps"], tmp_path, turns)
         assert client.sent_as_expected()
         assert all(body for bodies in client.bodies for body in bodies)
-    if channel == "sms":  # every dialog walked over SMS, each turn within the budget
+    if channel == "sms":  # every dialog walked over SMS, each exchange within the budget
         budget = SmsSettings().segment_budget
-        long = [(n, keys) for n, keys in turns if _long_turn(keys)]
-        assert [(n, keys) for n, keys in turns if n > budget and not _long_turn(keys)] == []
-        capped = [(n, keys) for n, keys in long if FULL_NOTICE not in keys]
-        assert [(n, keys) for n, keys in capped if n > LONG_TURN_CAP] == []
-
-
-def _long_turn(keys: list[str]) -> bool:
-    return any(k in LONG_TURNS or k.startswith(FAQ_PREFIX) for k in keys) or (
-        "utter_menu" in keys and len(keys) == 2  # an answer, then the menu again
-    )
+        over = [(n, keys) for n, keys in turns if n > budget and FULL_NOTICE not in keys]
+        assert over == [], over

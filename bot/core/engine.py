@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.conversation import ConversationState, Outcome, Router, UserFlags
 from bot.core.domain import PLAIN_CHANNELS, Domain
 from bot.core.keywords import keyword_intent
+from bot.core.paging import Pager, asks_more, held_messages
 from bot.core.services import Scope, Services
 from bot.core.types import (
     CONFIRM,
@@ -139,6 +140,8 @@ class Engine:
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     on_queued: Callable[[str], None] | None = None  # told the channel after messages are queued
     message_ttl: timedelta = timedelta(hours=24)  # how long a reply is worth sending
+    # Channels that page a turn's reply (SMS: bot/core/paging.py), set by their runtime.
+    pagers: dict[str, Pager] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         core = self.services
@@ -180,12 +183,21 @@ class Engine:
                     await self._upgrade(snap, state, legacy, now)
                     continue
                 flags = _flags(snap)
-                inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
                 scope = _scope(snap, event.channel, now)
-                outcome = await self._route(
-                    conn, scope, snap, now, state,
-                    partial(self.router.route, state=state, flags=flags, inp=inp),
-                )  # fmt: skip
+                pager = self.pagers.get(event.channel)
+                if pager and state.more and event.kind is EventKind.TEXT and asks_more(event.text):
+                    messages, state.more = pager.page(held_messages(state.more))
+                    outcome = Outcome(state, messages)  # LAGI: the next page of what was held
+                else:
+                    state.more = []  # anything else: they moved on
+                    inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
+                    outcome = await self._route(
+                        conn, scope, snap, now, state,
+                        partial(self.router.route, state=state, flags=flags, inp=inp),
+                    )  # fmt: skip
+                    if pager:
+                        messages, outcome.state.more = pager.page(outcome.messages)
+                        outcome = replace(outcome, messages=messages)
             try:
                 return await self._write(
                     snap, scope, target, now, outcome, outcome.effects,

@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.channels.sms.delivery import RENDER_CHANNEL, SmsDelivery
 from bot.channels.sms.gateway import SmsChannel
 from bot.channels.sms.text import turn_segments
+from bot.core.paging import MORE_KEY
 from bot.core.types import OutboundMessage
 from bot.settings import SmsSettings
 from bot.testing.client import Reply
@@ -134,6 +135,8 @@ class SmsChatClient:
         self.expected: list[tuple[str, ...]] = []
         self.last: list[Reply] = []
         self.last_bodies: list[str] = []  # what the fake received in the last turn
+        self.exchanges: list[int] = []  # segments of each exchange of the last turn
+        self.follow = True  # reply LAGI to a paged reply (False: see the pages one by one)
         self.statuses: list[int] = []
         for sender in harness.runtime.senders:  # the last client of a channel records it
             if sender.channel == self.channel:
@@ -143,11 +146,11 @@ class SmsChatClient:
                 assert isinstance(inner, SmsDelivery)
                 sender.deliver = _Recording(inner, harness.fake, self)
 
-    async def _post(
-        self, text: str, *, media: list[tuple[str, str]] | None = None, sid: str | None = None
-    ) -> list[Reply]:
-        before = len(self.output.replies)
-        bodies = len(self.bodies)
+    async def _exchange(
+        self, text: str, media: list[tuple[str, str]] | None, sid: str | None
+    ) -> tuple[list[Reply], list[str]]:
+        """One message in, what came back (replies, and the bodies the fake received)."""
+        before, bodies = len(self.output.replies), len(self.bodies)
         fake = self.harness.fake
         if self.harness.app.settings.sms.provider == "json":
             status, body = await fake.post_json_inbound(
@@ -162,8 +165,21 @@ class SmsChatClient:
         self.statuses.append(status)
         assert status == 200, f"webhook answered {status}: {body}"
         await self.harness.drain()
-        self.last = self.output.replies[before:]
-        self.last_bodies = [b for message in self.bodies[bodies:] for b in message]
+        sent = [b for message in self.bodies[bodies:] for b in message]
+        return self.output.replies[before:], sent
+
+    async def _post(
+        self, text: str, *, media: list[tuple[str, str]] | None = None, sid: str | None = None
+    ) -> list[Reply]:
+        """Send, then (``follow``) reply LAGI while a page says there is more: ``last`` is
+        the whole reply, ``exchanges`` the segments each exchange cost."""
+        replies, sent = await self._exchange(text, media, sid)
+        self.last, self.last_bodies, self.exchanges = replies, sent, [turn_segments(sent)]
+        while self.follow and replies and replies[-1].keys[-1:] == (MORE_KEY,):
+            replies, sent = await self._exchange("LAGI", None, None)
+            self.last = [*self.last, *replies]
+            self.last_bodies = [*self.last_bodies, *sent]
+            self.exchanges.append(turn_segments(sent))
         return self.last
 
     async def send(self, text: str, *, event_id: str | None = None) -> list[Reply]:
@@ -192,11 +208,13 @@ class SmsChatClient:
         return await self._post("", media=[(url, content_type)])
 
     def segments(self) -> int:
-        """SMS segments the last turn cost (each body its own message)."""
-        return turn_segments(self.last_bodies)
+        """SMS segments the costliest exchange of the last turn cost (each body its own
+        message; a paged reply is several exchanges)."""
+        return max(self.exchanges, default=0)
 
     def said(self) -> list[str]:
-        return [k for r in self.last for k in r.keys]
+        """Response keys of the last turn, pages joined (without the "LAGI" prompts)."""
+        return [k for r in self.last for k in r.keys if k != MORE_KEY]
 
     def text(self) -> str:
         return "\n\n".join(r.plain for r in self.last)

@@ -31,7 +31,7 @@ from bot.channels.sms.gateway import (
     Template,
 )
 from bot.channels.sms.policy import WhatsAppSend, whatsapp_send_mode
-from bot.channels.sms.text import split_sms, to_gsm7
+from bot.channels.sms.text import split_sms, to_gsm7, turn_segments
 from bot.core.domain import Domain
 from bot.core.plaintext import render_plain
 from bot.core.types import OutboundMessage
@@ -95,6 +95,10 @@ class SmsDelivery:
     def parts(self, message: OutboundMessage) -> list[str]:
         """The texts ``message`` goes out as, in order."""
         return split_sms(self.text(message), self.segments_per_part)
+
+    def segments(self, message: OutboundMessage) -> int:
+        """What ``message`` costs, in SMS segments (the pager's measure)."""
+        return turn_segments(self.parts(message))
 
     async def __call__(self, address: str, message: OutboundMessage) -> None:
         to = await self.resolve(address)

@@ -21,6 +21,9 @@ from bot.channels.sms.channel import SmsInbound, last_inbound
 from bot.channels.sms.delivery import SmsDelivery, WhatsAppDelivery
 from bot.channels.sms.gateway import SmsChannel, SmsGateway
 from bot.channels.sms.web import add_sms_webhook
+from bot.core.domain import Domain
+from bot.core.paging import Pager
+from bot.core.types import OutboundMessage, Say
 from scheduler.outbox import OutboxSender
 
 if TYPE_CHECKING:
@@ -31,6 +34,11 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 8.0  # as Telegram's: requests and messages in hand are finished
 SMS_CHAT_INTERVAL = 1.0  # seconds between messages to one number (parts go within one call)
+
+
+def offers(domain: Domain, part: Say) -> bool:
+    """Whether ``part`` shows numbered options on SMS."""
+    return bool(part.choices) or bool(domain.render(OutboundMessage((part,)), "sms").buttons)
 
 
 class SmsRuntime:
@@ -61,6 +69,10 @@ class SmsRuntime:
             # one in parts numbered "(1/2)", cut at sentence boundaries.
             sms = SmsDelivery(self.gateway, domain, segments_per_part=settings.segment_budget)
             self.senders.append(self._sender(SmsChannel.SMS, sms))
+            # A turn's reply costs at most the budget; the rest waits for LAGI.
+            app.engine.pagers[SmsChannel.SMS.value] = Pager(
+                sms.segments, settings.segment_budget, partial(offers, domain)
+            )
         if settings.whatsapp_enabled:
             whatsapp = WhatsAppDelivery(
                 self.gateway, domain, clock=clock, template_sid=settings.whatsapp_template_sid,

@@ -4,7 +4,8 @@ the engine, the outbox and its sender, the fake gateway's REST API (bot/testing/
 The golden transcripts replay over both channels in tests/test_transcripts.py; here: what
 only text messages have (keywords typed on a keypad, 0, redeliveries, signatures, photos that
 SMS cannot carry, WhatsApp photos, WhatsApp's 24-hour window) and the dialogs no transcript
-walks (counseling, PETUGAS, HAPUS), each turn within the segment budget.
+walks (counseling, PETUGAS, HAPUS), each exchange within the segment budget, a longer reply
+paged ("Balas LAGI").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.app import App
 from bot.channels.sms.delivery import template_text
 from bot.channels.sms.gateway import InboundSms, SmsChannel
 from bot.channels.sms.web import add_sms_webhook
+from bot.core.paging import MORE_KEY
 from bot.core.types import say
 from bot.settings import SmsSettings
 from bot.storage import outbox, people
@@ -123,7 +125,7 @@ async def test_a_request_signed_by_twilios_own_validator_is_served(sqlite_app: A
         )
         assert status == 200
         await harness.drain()
-        assert fake.texts_to(number) and "Setuju" in fake.texts_to(number)[-1]
+        assert "selamat datang di Pendamping JKP" in fake.texts_to(number)[0]
 
 
 async def test_a_forged_request_is_refused_and_nothing_is_stored(sqlite_app: App) -> None:
@@ -251,9 +253,7 @@ async def test_counseling_petugas_and_hapus_over_sms_within_the_budget(sqlite_ap
         await client.send(menu_number(client, "delete:yes"))
         turns.append((client.segments(), client.said()))
         assert client.said() == ["utter_data_deleted"]
-        long = {"utter_human_requested", "utter_help"}  # see LONG_TURNS in test_transcripts
-        over = [t for t in turns if t[0] > BUDGET and not long & set(t[1])]
-        assert [t for t in over if not (len(t[1]) == 2 and t[1][1] == "utter_menu")] == []
+        assert [t for t in turns if t[0] > BUDGET] == []
         async with sqlite_app.db.read() as conn:
             assert await people.snapshot(conn, "sms", client.number) is None
 
@@ -370,6 +370,46 @@ async def test_a_database_outage_answers_503_and_the_retry_is_served_once(
             await harness.drain()
             assert calls == [sid, sid, sid]
             texts = harness.fake.texts_to(client.number)
-            assert sum("1. Setuju" in t for t in texts) == 1
+            assert sum("selamat datang" in t for t in texts) == 1
         finally:
             await runner.cleanup()
+
+
+# -- paging -------------------------------------------------------------------------------
+async def test_a_long_reply_is_paged_and_lagi_brings_the_rest(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        client.follow = False  # see each page
+        await client.send("halo")  # welcome, privacy summary, consent question: 5 segments
+        first = client.said()
+        assert client.last[-1].keys[-1] == MORE_KEY and client.segments() <= BUDGET
+        assert "Balas LAGI" in client.last_bodies[-1]
+        assert "utter_consent_question" not in first
+        pages = [first]
+        while client.last[-1].keys[-1] == MORE_KEY:
+            await client.send("lagi")
+            pages.append(client.said())
+            assert client.segments() <= BUDGET
+        assert [k for page in pages for k in page] == [
+            "utter_welcome", "utter_privacy_notice", "utter_consent_question"
+        ]  # fmt: skip
+        assert len(pages) > 1
+        await client.send(client_number_of(client, "consent:agree"))
+        assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
+async def test_anything_but_lagi_drops_the_rest(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        client.follow = False
+        await client.send("halo")
+        assert client.last[-1].keys[-1] == MORE_KEY
+        await client.send("apa ini")  # not LAGI: the consent question is asked, nothing held
+        assert client.said() == ["utter_consent_need_answer", "utter_consent_question"]
+        await client.send("LAGI")  # nothing held any more: an ordinary reply
+        assert "utter_welcome" not in client.said()
+        assert "utter_privacy_notice" not in client.said()
+
+
+def client_number_of(client: SmsChatClient, payload: str) -> str:
+    return str(client.shown().index(payload) + 1)
