@@ -87,6 +87,16 @@ class TokenBucket:
             return 0.0
         return (1 - self.tokens) / self.rate
 
+    def peek(self) -> float:
+        """Seconds to wait before the next token, without taking it."""
+        now = self.clock()
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.rate <= 0:
+            return 0.0
+        tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
@@ -183,8 +193,9 @@ class OutboxSender:
                     log.exception("outbox claim failed")
             for chat in _by_chat(items):
                 inflight[asyncio.create_task(self._send_chat(chat))] = len(chat)
-            if items:
+            if len(items) >= room:
                 continue  # there may be more, and room for them
+            # (fewer than asked: the queue is empty for now; a wake meanwhile is still set)
             wake = asyncio.ensure_future(self._wake.wait())
             stopping = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait(
@@ -221,28 +232,44 @@ class OutboxSender:
     # -- one chat ---------------------------------------------------------------------
     async def _send_chat(self, items: list[OutboxItem]) -> None:
         """A chat's claimed messages, one after the other; on the first that cannot go now,
-        the rest are given back (they wait behind it)."""
+        the rest are given back (they wait behind it). Sent messages are marked together,
+        in one transaction, before any wait and at the end (a crash in between sends again
+        only what was sent in that instant: at least once, as the lease promises)."""
         bucket = self._chats.setdefault(
             items[0].chat_key,
             TokenBucket(1 / self.chat_interval if self.chat_interval else 0, self.chat_burst,
                         self.monotonic),
         )  # fmt: skip
-        for index, item in enumerate(items):
-            if not await self._send_one(item, bucket):
-                rest = [i.id for i in items[index + 1 :]]
+        sent: list[int] = []
+        rest: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if sent and (bucket.peek() > 0 or self.bucket.peek() > 0):
+                    await self._mark_sent(sent)
+                if not await self._send_one(item, bucket, sent):
+                    rest = [i.id for i in items[index + 1 :]]
+                    break
+        finally:
+            if sent or rest:
                 with contextlib.suppress(StorageUnavailable):
                     async with self.db.write() as conn:
+                        await store.mark_sent(conn, sent, self.clock())
                         await store.release(conn, rest)
-                break
         if bucket.tokens >= bucket.burst and len(self._chats) > 10_000:
             self._chats.pop(items[0].chat_key, None)  # bounded memory for idle chats
+
+    async def _mark_sent(self, sent: list[int]) -> None:
+        async with self.db.write() as conn:
+            await store.mark_sent(conn, sent, self.clock())
+        sent.clear()
 
     async def _wait_for(self, bucket: TokenBucket) -> None:
         while (delay := bucket.delay()) > 0:
             await self.sleep(delay)
 
-    async def _send_one(self, item: OutboxItem, chat: TokenBucket) -> bool:
-        """Deliver one message and record the outcome; False when the chat must wait."""
+    async def _send_one(self, item: OutboxItem, chat: TokenBucket, sent: list[int]) -> bool:
+        """Deliver one message and record the outcome (a sent one's id goes to ``sent``, to be
+        marked by the caller); False when the chat must wait."""
         now = self.clock()
         if item.expires_at is not None and now >= item.expires_at:
             await self._give_up(item, store.EXPIRED, "no longer useful")
@@ -265,6 +292,8 @@ class OutboxSender:
                      item.chat_key[:8], e)  # fmt: skip
             self.stats.dropped += 1
             async with self.db.write() as conn:
+                await store.mark_sent(conn, sent, self.clock())  # what went before did go
+                sent.clear()
                 await store.drop_chat(conn, item.chat_key, str(e), self.clock())
                 await people.mark_blocked(conn, self.channel, item.address)
             if self.on_unreachable:
@@ -278,8 +307,7 @@ class OutboxSender:
         except Exception as e:
             return await self._transient(item, e)
         self.stats.sent += 1
-        async with self.db.write() as conn:
-            await store.mark_sent(conn, [item.id], self.clock())
+        sent.append(item.id)
         return True
 
     async def _transient(self, item: OutboxItem, error: Exception) -> bool:

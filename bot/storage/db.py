@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import weakref
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -135,9 +136,16 @@ _SQLITE_OUTAGES = ("locked", "busy", "disk i/o", "unable to open", "readonly", "
 class Database:
     """The application's database: transactions for reading and for writing."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.busy_timeout = busy_timeout_ms / 1000
+        # SQLite has one writer. Writers of this process queue here, in order, instead of
+        # in SQLite's busy handler (which sleeps and retries: under load a turn could wait
+        # past the busy timeout and fail while the lock was free most of the time).
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def sqlite(self) -> bool:
@@ -147,12 +155,31 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed when the block ends without an error."""
         try:
-            async with self.engine.connect() as conn, conn.begin():
+            async with self._writer(), self.engine.connect() as conn, conn.begin():
                 yield conn
         except Exception as e:
             if _unavailable(e):
                 raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
             raise
+
+    @contextlib.asynccontextmanager
+    async def _writer(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn to write (waits at most the busy timeout)."""
+        if not self.sqlite:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        try:
+            await asyncio.wait_for(lock.acquire(), self.busy_timeout)
+        except TimeoutError:
+            raise StorageUnavailable("database is locked (this process's writers queue)") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
