@@ -56,11 +56,21 @@ class SmsInbound:
     the engine, in order per sender. Raises what the engine raises
     (:class:`~bot.storage.db.StorageUnavailable`: answer so that the provider retries)."""
 
-    def __init__(self, app: App, gateway: SmsGateway) -> None:
+    def __init__(
+        self, app: App, gateway: SmsGateway, channels: frozenset[SmsChannel] | None = None
+    ) -> None:
+        """``channels``: those the bot can answer on (a sender is configured); a message on
+        another is acknowledged and dropped, logged, rather than answered into a queue that
+        nothing sends."""
         self.app = app
         self.gateway = gateway
+        self.channels = frozenset(SmsChannel) if channels is None else channels
 
     async def __call__(self, inbound: InboundSms) -> None:
+        if inbound.channel not in self.channels:
+            log.warning("a %s message came but no %s sender is configured: dropped",
+                        inbound.channel.value, inbound.channel.value)  # fmt: skip
+            return
         group = inbound.message_id if len(inbound.media) > 1 else ""
         for event, media in zip(events(inbound), inbound.media or (None,), strict=False):
             async with self.app.intake.in_order(event):

@@ -60,7 +60,6 @@ class SmsRuntime:
         self.chat_interval = chat_interval
         settings = app.settings.sms
         self.gateway = gateway or build_gateway(settings)
-        self.inbound = SmsInbound(app, self.gateway)
         self.senders: list[OutboxSender] = []
         domain, clock = app.engine.domain, app.engine.clock
         sms: SmsDelivery | None = None
@@ -79,6 +78,8 @@ class SmsRuntime:
                 sms=sms, last_inbound=partial(last_inbound, app.db, SmsChannel.WHATSAPP.value),
             )  # fmt: skip
             self.senders.append(self._sender(SmsChannel.WHATSAPP, whatsapp))
+        answered = frozenset(SmsChannel(s.channel) for s in self.senders)
+        self.inbound = SmsInbound(app, self.gateway, answered)
         self.stop = asyncio.Event()
 
     def _sender(self, channel: SmsChannel, deliver: SmsDelivery) -> OutboxSender:

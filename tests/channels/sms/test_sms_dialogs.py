@@ -413,3 +413,16 @@ async def test_anything_but_lagi_drops_the_rest(sqlite_app: App) -> None:
 
 def client_number_of(client: SmsChatClient, payload: str) -> str:
     return str(client.shown().index(payload) + 1)
+
+
+async def test_a_channel_without_a_sender_is_not_answered(sqlite_app: App) -> None:
+    """WHATSAPP_FROM unset: a WhatsApp message is acknowledged (no retries) and dropped."""
+    async with sms_harness(sqlite_app, whatsapp_from="") as harness:
+        number = new_number()
+        status, _ = await harness.fake.post_inbound(harness.url, number, "halo", whatsapp=True)
+        assert status == 200 and await harness.drain() == 0
+        async with sqlite_app.db.read() as conn:
+            assert await people.snapshot(conn, "whatsapp", number) is None
+        client = SmsChatClient(harness)  # SMS still answers
+        await client.send("halo")
+        assert client.said()[0] == "utter_welcome"
