@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
+"""`jkp-bot`: console, run (Telegram, SMS/WhatsApp), migrate, purge, rekey, evidence review, nlu,
 vacancies, counselors, counseling, audit."""
 
 from __future__ import annotations
