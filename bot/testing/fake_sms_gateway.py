@@ -143,6 +143,7 @@ class FakeSmsGateway:
         self.unsubscribed: set[str] = set()
         self._failures: list[_Failure] = []
         self.media: dict[str, tuple[bytes, str]] = {}  # media id → (bytes, content type)
+        self.media_redirects: dict[str, str] = {}  # media id → where it redirects (a CDN)
         self.media_downloads: list[tuple[str, bool]] = []  # (media id, authorised)
         self._stalls = 0
         self._stall_release = asyncio.Event()
@@ -228,6 +229,14 @@ class FakeSmsGateway:
         basic authentication for media" on); returns its URL for ``post_inbound(media=...)``."""
         media_id = _sid("ME")
         self.media[media_id] = (data, content_type)
+        return (f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/"
+                f"{_sid('MM')}/Media/{media_id}")  # fmt: skip
+
+    def add_media_redirect(self, location: str) -> str:
+        """An attachment URL that answers 302 to ``location`` once authorised (Twilio sends
+        media from a CDN); returns the URL."""
+        media_id = _sid("ME")
+        self.media_redirects[media_id] = location
         return (f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/"
                 f"{_sid('MM')}/Media/{media_id}")  # fmt: skip
 
@@ -409,6 +418,8 @@ class FakeSmsGateway:
         self.media_downloads.append((media_id, authorised))
         if not authorised:
             return _twilio_error(401, 20003, "Authenticate")
+        if media_id in self.media_redirects:
+            raise web.HTTPFound(self.media_redirects[media_id])
         if media_id not in self.media:
             return _twilio_error(404, 20404, "The requested resource was not found")
         data, content_type = self.media[media_id]

@@ -426,3 +426,37 @@ async def test_a_channel_without_a_sender_is_not_answered(sqlite_app: App) -> No
         client = SmsChatClient(harness)  # SMS still answers
         await client.send("halo")
         assert client.said()[0] == "utter_welcome"
+
+
+async def test_credentials_never_follow_a_redirect_to_another_host(sqlite_app: App) -> None:
+    """Twilio answers a media URL with a redirect to its CDN: the photo is fetched there
+    without the account's credentials."""
+    seen: list[str] = []
+    cdn_bytes = [sample("letter1")[0]]
+
+    async def cdn(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        return web.Response(body=cdn_bytes[0], content_type="image/jpeg")
+
+    server = web.Application()
+    server.router.add_get("/photo.jpg", cdn)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with sms_harness(sqlite_app) as harness:
+            client = await whatsapp_at_photos(harness)
+            port = runner.addresses[0][1]
+            url = harness.fake.add_media_redirect(f"http://localhost:{port}/photo.jpg")
+            await client._post("", media=[(url, "image/jpeg")])
+            assert client.said() == ["utter_ev_photo_received"]
+            assert [ok for _, ok in harness.fake.media_downloads] == [True]
+            assert seen == [""]
+            direct = f"http://localhost:{port}/photo.jpg?second"  # another host, asked directly
+            seen.clear()
+            cdn_bytes[0] = sample("letter2")[0]
+            await client._post("", media=[(direct, "image/jpeg")])
+            assert client.said() == ["utter_ev_photo_received"]
+            assert seen == [""]
+    finally:
+        await runner.cleanup()
