@@ -152,11 +152,18 @@ async def test_the_generic_json_format_reaches_the_same_dialogs(sqlite_app: App)
 
 # -- photos -------------------------------------------------------------------------------
 async def open_upload(client: SmsChatClient) -> None:
+    """Syarat bulanan up to "Unggah bukti" (each exchange within the budget on SMS)."""
     await agreed(client)
     await client.send(menu_number(client, "menu:evidence"))
+    assert client.segments() <= BUDGET or client.whatsapp
     await client.send("15 April 2025")
     await client.send(menu_number(client, "ev_start_ok:yes"))
     assert client.said()[-1] == "utter_ev_hub"
+    assert client.segments() <= BUDGET or client.whatsapp
+    for step in ("ev:history", "ev:status"):
+        await client.send(menu_number(client, step))
+        assert client.said()[-1] == "utter_ev_hub"
+        assert client.segments() <= BUDGET or client.whatsapp
     await client.send(menu_number(client, "ev:upload"))
 
 
