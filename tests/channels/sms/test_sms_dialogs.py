@@ -467,3 +467,20 @@ async def test_credentials_never_follow_a_redirect_to_another_host(sqlite_app: A
             assert seen == [""]
     finally:
         await runner.cleanup()
+
+
+async def test_hapus_with_pages_held_leaves_nothing(sqlite_app: App) -> None:
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await agreed(client)
+        client.follow = False
+        await client.send("bantuan")  # the help, then the menu: paged
+        assert client.last[-1].keys[-1] == MORE_KEY
+        await client.send("hapus")
+        assert client.said() == ["utter_ask_delete_confirm"]
+        await client.send(menu_number(client, "delete:yes"))
+        assert client.said() == ["utter_data_deleted"]
+        async with sqlite_app.db.read() as conn:
+            assert await people.snapshot(conn, "sms", client.number) is None
+        await client.send("LAGI")  # nothing held, nobody known: a new first contact
+        assert client.said()[0] == "utter_welcome"
