@@ -1,5 +1,5 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
-vacancies, applications, counselors, counseling, audit."""
+"""`jkp-bot`: console, run (Telegram, SMS/WhatsApp), migrate, purge, rekey, evidence review,
+nlu, vacancies, applications, counselors, counseling, audit."""
 
 from __future__ import annotations
 
@@ -21,7 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("console", help="chat in the terminal (one message per line when piped)")
-    sub.add_parser("run", help="run on Telegram: long polling, or webhooks when WEBHOOK_URL is set")
+    sub.add_parser(
+        "run",
+        help="run on Telegram (long polling, or webhooks when WEBHOOK_URL is set) and on "
+        "SMS/WhatsApp when SMS_PROVIDER is set",
+    )
     sub.add_parser("migrate", help="upgrade the database schema and exit")
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
     sub.add_parser(
@@ -86,11 +90,26 @@ async def _run(settings: Settings) -> None:
     app = await build_app(settings)
     try:
         await _sample_catalogue(app)
+        sms = None
+        if settings.sms.enabled:
+            from bot.channels.sms.runtime import SmsRuntime
+
+            sms = SmsRuntime(app)
+        if not settings.telegram_token:
+            assert sms is not None
+            await sms.run()  # SMS/WhatsApp alone
+            return
         runtime = counseling_runtime(app)  # the counselors' group too, when configured
-        if settings.webhook_url:
-            await runtime.run_webhook()
-        else:
-            await runtime.run_polling()
+        if sms is not None:
+            sms.attach(runtime)  # one aiohttp app, the senders together
+        try:
+            if settings.webhook_url:
+                await runtime.run_webhook()
+            else:
+                await runtime.run_polling()
+        finally:
+            if sms is not None:
+                await sms.close()
     finally:
         await app.close()
 
@@ -180,10 +199,10 @@ def _dispatch(command: str, settings: Settings) -> int:
             return 130
         return 0
     if command == "run":
-        if not settings.telegram_token:
+        if not settings.telegram_token and not settings.sms.enabled:
             print(
-                "jkp-bot: TELEGRAM_BOT_TOKEN is not set. Get one from @BotFather, or try "
-                "`jkp-bot console` to chat in the terminal.",
+                "jkp-bot: TELEGRAM_BOT_TOKEN is not set (nor SMS_PROVIDER). Get one from "
+                "@BotFather, or try `jkp-bot console` to chat in the terminal.",
                 file=sys.stderr,
             )
             return 2

@@ -487,6 +487,9 @@ class TelegramRuntime:
             fallback=self.fallback,
         )  # fmt: skip
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
+        # Other webhooks served on the same aiohttp app (SMS/WhatsApp: SmsRuntime.attach);
+        # with polling they get a server of their own on WEBHOOK_HOST:WEBHOOK_PORT.
+        self.web_routes: list[Callable[[web.Application], None]] = []
         app.engine.on_queued = self._wake
         app.cv.photos = self.profile_photo  # the CV shows the profile photo (a Telegram file)
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
@@ -615,17 +618,36 @@ class TelegramRuntime:
         return remove
 
     # -- polling ----------------------------------------------------------------------
+    def _routes_app(self) -> web.Application:
+        web_app = web.Application()
+        for add in self.web_routes:
+            add(web_app)
+        return web_app
+
+    async def _serve(self, web_app: web.Application) -> web.AppRunner:
+        settings = self.app.settings
+        runner = web.AppRunner(web_app, shutdown_timeout=SHUTDOWN_GRACE)
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        log.info("serving webhooks on %s:%d", settings.webhook_host, settings.webhook_port)
+        return runner
+
     async def run_polling(self) -> None:
         remove_handlers = self._handle_signals()
+        runner: web.AppRunner | None = None
         try:
             if not await self._prepare():
                 return
             if await self._retry("deleteWebhook", self.bot.delete_webhook) is None:
                 return
+            if self.web_routes:
+                runner = await self._serve(self._routes_app())
             self._start_background()
             log.info("polling for updates")
             await self.poller.run(self.stop)
         finally:
+            if runner is not None:
+                await runner.cleanup()
             await self._stop_background()
             await self.bot.session.close()
             remove_handlers()
@@ -656,7 +678,7 @@ class TelegramRuntime:
         return web.Response(status=200)
 
     def webhook_app(self) -> web.Application:
-        web_app = web.Application()
+        web_app = self._routes_app()
         web_app.router.add_post(self.app.settings.webhook_path, self.on_webhook)
         return web_app
 

@@ -114,6 +114,8 @@ class ConversationState:
     # dialog -> slot -> {"text": what was said, "shown": bool}: answers said in free text
     # before the dialog asked for them, read back when it does (Router._propose).
     said: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # The rest of a reply paged on SMS (outbox bodies), sent on LAGI (bot/core/paging.py).
+    more: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -124,6 +126,8 @@ class ConversationState:
         }
         if self.said:
             out["said"] = self.said
+        if self.more:
+            out["more"] = self.more
         return out
 
     @classmethod
@@ -137,6 +141,7 @@ class ConversationState:
             dialogs={k: dict(v) for k, v in (data.get("dialogs") or {}).items()},
             pending=[list(p) for p in data.get("pending") or []],
             said={k: dict(v) for k, v in (data.get("said") or {}).items()},
+            more=[dict(m) for m in data.get("more") or []],
         )
 
 

@@ -1,7 +1,7 @@
 """domain.yml (Rasa 3.x format): every user-facing text, rendered per channel.
 
 A response is a list of variations; a variation with ``channel: X`` serves channel X, and
-``channel: plain`` serves every plain-text channel (console, SMS). Otherwise the first
+``channel: plain`` serves every plain-text channel (console, SMS, WhatsApp). Otherwise the first
 variation without a channel serves. ``{name}`` in a text, a button title or a payload is
 filled from the message's parameters (Rasa fills slots the same way). A parameter value
 ``choice:<payload>`` is replaced by the title of the button with that payload, so a stored
@@ -30,7 +30,7 @@ import yaml
 
 from bot.core.types import OutboundMessage
 
-PLAIN_CHANNELS = frozenset({"console", "sms"})
+PLAIN_CHANNELS = frozenset({"console", "sms", "whatsapp"})
 QUESTION_PREFIX = "utter_ask_"
 NAV_KEY = "utter_nav"
 FOOTER_KEY = "utter_footer"

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.conversation import ConversationState, Outcome, Router, UserFlags
 from bot.core.domain import PLAIN_CHANNELS, Domain
+from bot.core.keywords import keyword_intent
+from bot.core.paging import Pager, asks_more, held_messages
 from bot.core.services import Scope, Services
 from bot.core.types import (
     CONFIRM,
@@ -138,6 +140,8 @@ class Engine:
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     on_queued: Callable[[str], None] | None = None  # told the channel after messages are queued
     message_ttl: timedelta = timedelta(hours=24)  # how long a reply is worth sending
+    # Channels that page a turn's reply (SMS: bot/core/paging.py), set by their runtime.
+    pagers: dict[str, Pager] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         core = self.services
@@ -179,12 +183,21 @@ class Engine:
                     await self._upgrade(snap, state, legacy, now)
                     continue
                 flags = _flags(snap)
-                inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
                 scope = _scope(snap, event.channel, now)
-                outcome = await self._route(
-                    conn, scope, snap, now, state,
-                    partial(self.router.route, state=state, flags=flags, inp=inp),
-                )  # fmt: skip
+                pager = self.pagers.get(event.channel)
+                if pager and state.more and event.kind is EventKind.TEXT and asks_more(event.text):
+                    messages, state.more = pager.page(held_messages(state.more))
+                    outcome = Outcome(state, messages)  # LAGI: the next page of what was held
+                else:
+                    state.more = []  # anything else: they moved on
+                    inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
+                    outcome = await self._route(
+                        conn, scope, snap, now, state,
+                        partial(self.router.route, state=state, flags=flags, inp=inp),
+                    )  # fmt: skip
+                    if pager:
+                        messages, outcome.state.more = pager.page(outcome.messages)
+                        outcome = replace(outcome, messages=messages)
             try:
                 return await self._write(
                     snap, scope, target, now, outcome, outcome.effects,
@@ -455,11 +468,13 @@ class Engine:
         """Turn the event into what a dialog sees: a choice, an intent, or plain text.
 
         Typed text is read deterministically first, in this order: the number of an option
-        (plain channels), an option's title, the words nlu/options.yml lists for an option
-        on screen, "ya" to the one read-back on screen (``confirm:...``), the exact
-        navigation words and short answers. Only then, and only for text none of these
-        took, the free-text interpreter reads it (``Input.parse``, given ``today``): it never
-        takes a digit or an option from the person. Its cost is bounded: the first
+        (plain channels; 0 under numbered options is KEMBALI), an option's title, the words
+        nlu/options.yml lists for an option on screen, "ya" to the one read-back on screen
+        (``confirm:...``), the exact navigation words and short answers (on plain channels
+        also a one-word keyword with a common typo, bot/core/keywords.py). Only then, and
+        only for text none of these took, the free-text interpreter reads it
+        (``Input.parse``, given ``today``): it never takes a digit or an option from the
+        person. Its cost is bounded: the first
         characters only (nlu/interpreter.py ``MAX_INPUT``), a model trained before the
         first message (``app.build_app``); an interpreter that is not ready yet is not
         asked, rather than trained inside someone's turn.
@@ -477,8 +492,11 @@ class Engine:
         text = clean_text(event.text).strip()
         if not text:
             return Input()
-        if event.channel in PLAIN_CHANNELS and state.pending and (m := _NUMBER.match(text)):
+        plain = event.channel in PLAIN_CHANNELS
+        if plain and state.pending and (m := _NUMBER.match(text)):
             index = int(m.group(1))
+            if index == 0:  # under numbered options, 0 goes back (as KEMBALI)
+                return Input(intent="back")
             if 1 <= index <= len(state.pending):
                 return self._payload_input(state.pending[index - 1][0])
         typed = normalise(text)
@@ -489,6 +507,8 @@ class Engine:
         if payloads and (chosen := self.interpreter.option(text, payloads)):
             return self._payload_input(chosen)
         intent = self.interpreter.intent(text)
+        if intent is None and plain:
+            intent = keyword_intent(text)  # "bantun", "hpus": a keyword typed on a keypad
         confirms = [p for p in payloads if p.startswith(f"{CONFIRM}:")]
         if intent == "affirm" and len(confirms) == 1:
             return Input(choice=confirms[0])

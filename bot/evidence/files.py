@@ -39,7 +39,7 @@ import stat
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -201,6 +201,50 @@ async def _download(bot: Bot, file_id: str, directory: Path, limit: int) -> Path
     except aiohttp.ClientError as e:
         await sink.close(keep=False)
         # ClientResponseError and friends carry the URL, which carries the token.
+        raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, type(e).__name__) from None
+    except BaseException:
+        await sink.close(keep=False)
+        raise
+    return await sink.close(keep=True)
+
+
+async def download_http(
+    http: aiohttp.ClientSession,
+    url: str,
+    directory: Path,
+    settings: EvidenceSettings,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Path:
+    """Download ``url`` (an attachment a gateway hosts: a WhatsApp photo) into a new private
+    file under ``directory``, with the same size limit and timeout as a Telegram download;
+    the caller deletes it. Raises :class:`EvidenceRefused`; the URL (which may carry
+    credentials) never appears in an error."""
+    sink = _Sink(directory, settings.max_bytes)
+    await sink.open()
+    try:
+        async with asyncio.timeout(settings.download_timeout):
+            async with http.get(url, headers=dict(headers or {})) as response:
+                if response.status != 200:
+                    raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, f"HTTP {response.status}")
+                length = response.content_length
+                if length is not None and length > settings.max_bytes:
+                    response.close()
+                    raise EvidenceRefused(Refusal.TOO_LARGE, f"Content-Length {length}")
+                try:
+                    async for chunk in response.content.iter_chunked(CHUNK):
+                        await sink.write(chunk)
+                except EvidenceRefused:
+                    response.close()
+                    raise
+    except EvidenceRefused:
+        await sink.close(keep=False)
+        raise
+    except TimeoutError:
+        await sink.close(keep=False)
+        raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, "timed out") from None
+    except aiohttp.ClientError as e:
+        await sink.close(keep=False)
         raise EvidenceRefused(Refusal.DOWNLOAD_FAILED, type(e).__name__) from None
     except BaseException:
         await sink.close(keep=False)

@@ -142,6 +142,9 @@ class FakeSmsGateway:
         self.sent: list[SentMessage] = []
         self.unsubscribed: set[str] = set()
         self._failures: list[_Failure] = []
+        self.media: dict[str, tuple[bytes, str]] = {}  # media id → (bytes, content type)
+        self.media_redirects: dict[str, str] = {}  # media id → where it redirects (a CDN)
+        self.media_downloads: list[tuple[str, bool]] = []  # (media id, authorised)
         self._stalls = 0
         self._stall_release = asyncio.Event()
         self._sent_event = asyncio.Event()
@@ -157,6 +160,8 @@ class FakeSmsGateway:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._twilio_create)
         app.router.add_post("/messages", self._json_create)
+        app.router.add_get("/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
+                           self._media)  # fmt: skip
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", port)
@@ -218,6 +223,22 @@ class FakeSmsGateway:
         """Every later message to ``number`` fails as after the person texted STOP
         (Twilio 21610, JSON ``unsubscribed``)."""
         self.unsubscribed.add(number)
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """Host an attachment as Twilio hosts an inbound photo (basic auth, as with "HTTP
+        basic authentication for media" on); returns its URL for ``post_inbound(media=...)``."""
+        media_id = _sid("ME")
+        self.media[media_id] = (data, content_type)
+        return (f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/"
+                f"{_sid('MM')}/Media/{media_id}")  # fmt: skip
+
+    def add_media_redirect(self, location: str) -> str:
+        """An attachment URL that answers 302 to ``location`` once authorised (Twilio sends
+        media from a CDN); returns the URL."""
+        media_id = _sid("ME")
+        self.media_redirects[media_id] = location
+        return (f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/"
+                f"{_sid('MM')}/Media/{media_id}")  # fmt: skip
 
     def stall_next(self) -> None:
         """The next create call gets no answer until :meth:`stop` (a client timeout)."""
@@ -387,6 +408,22 @@ class FakeSmsGateway:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message.id}.json",
         }
         return web.json_response(resource, status=201)
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        media_id = request.match_info["media"]
+        auth = request.headers.get("Authorization", "")
+        authorised = secrets.compare_digest(
+            auth, basic_auth(self.account_sid, self.auth_token)
+        ) or secrets.compare_digest(auth, f"Bearer {self.api_token}")
+        self.media_downloads.append((media_id, authorised))
+        if not authorised:
+            return _twilio_error(401, 20003, "Authenticate")
+        if media_id in self.media_redirects:
+            raise web.HTTPFound(self.media_redirects[media_id])
+        if media_id not in self.media:
+            return _twilio_error(404, 20404, "The requested resource was not found")
+        data, content_type = self.media[media_id]
+        return web.Response(body=data, content_type=content_type)
 
     async def _json_create(self, request: web.Request) -> web.StreamResponse:
         try:

@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
 
 from bot.core.types import EventKind, InboundEvent
 
@@ -142,7 +145,19 @@ class SmsGateway(Protocol):
         """Send ``message``; returns the provider's message id."""
         ...
 
+    def media_client(self, url: str) -> tuple[aiohttp.ClientSession, dict[str, str]]:
+        """The HTTP session and headers to download an inbound attachment at ``url`` (the
+        provider's credentials only when ``url`` is on the provider's own API host)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is on the scheme, host and port of ``base`` (credentials for the API
+    are never sent to another host)."""
+    a, b = urlsplit(url), urlsplit(base)
+    return bool(a.hostname) and (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 # -- InboundSms → InboundEvent ----------------------------------------------------------
@@ -153,8 +168,9 @@ def media_kind(content_type: str) -> str:
 
 
 def to_event(inbound: InboundSms, sender_id: str) -> InboundEvent:
-    """The engine's event for ``inbound``; ``sender_id`` is whatever the caller keys
-    conversations by on this channel (never the number itself: see phone_lookup_hash).
+    """The engine's event for ``inbound``; ``sender_id`` is what conversations are keyed by
+    on this channel (the E.164 number: the engine stores an address encrypted and finds it
+    by its keyed hash, never in clear; see bot/channels/sms/channel.py).
 
     A tapped WhatsApp quick reply is a CHOICE; an attachment is MEDIA (its first media URL
     as the attachment, the caption as text); anything else is TEXT. The provider's message

@@ -43,6 +43,7 @@ from bot.channels.sms.gateway import (
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
+    same_origin,
 )
 from bot.channels.sms.phone import PhoneError, normalise_phone
 from bot.channels.sms.twilio_gateway import CONFIG_STATUSES, retry_seconds
@@ -215,6 +216,12 @@ class JsonGateway:
         if not isinstance(message_id, str) or not message_id:
             raise GatewayError("aggregator answered without an id", permanent=False)
         return message_id
+
+    def media_client(self, url: str) -> tuple[aiohttp.ClientSession, dict[str, str]]:
+        headers = {}
+        if same_origin(url, self.api_base):
+            headers["Authorization"] = f"Bearer {self.api_token}"
+        return self._client(), headers
 
     async def close(self) -> None:
         if self._own_session and self._session is not None:

@@ -35,6 +35,7 @@ from bot.channels.sms.gateway import (
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
+    same_origin,
 )
 from bot.channels.sms.phone import PhoneError, normalise_phone
 from scheduler.outbox import RetryLater, Unreachable
@@ -306,6 +307,14 @@ class TwilioGateway:
         if not isinstance(sid, str):
             raise GatewayError("twilio answered without a sid", permanent=False)
         return sid
+
+    def media_client(self, url: str) -> tuple[aiohttp.ClientSession, dict[str, str]]:
+        # Twilio's media URLs (/Accounts/AC.../Messages/MM.../Media/ME...) take the same
+        # basic auth as the API when "HTTP basic authentication for media" is on.
+        headers = {}
+        if same_origin(url, self.api_base):
+            headers["Authorization"] = basic_auth(self.account_sid, self.auth_token)
+        return self._client(), headers
 
     async def close(self) -> None:
         if self._own_session and self._session is not None:
