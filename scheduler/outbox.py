@@ -199,7 +199,7 @@ class OutboxSender:
                     log.exception("outbox claim failed")
             for chat in _by_chat(items):
                 inflight[asyncio.create_task(self._send_chat(chat))] = len(chat)
-            if len(items) >= room:
+            if items and len(items) >= room:
                 continue  # there may be more, and room for them
             # (fewer than asked: the queue is empty for now; a wake meanwhile is still set)
             wake = asyncio.ensure_future(self._wake.wait())
