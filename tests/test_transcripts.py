@@ -154,6 +154,15 @@ NEEDS_PHOTOS = sorted(n for n, s in SCRIPTS.items() if any("photo" in st for st 
 # paged ("Balas LAGI", bot/core/paging.py; the client replies LAGI and joins the pages). Only
 # a single response longer than the budget goes whole: the full privacy notice, asked for.
 FULL_NOTICE = "utter_privacy_notice_full"
+# Also over the budget, and asked for: a page of vacancies (five, each a numbered option that
+# cannot be split from the others), a vacancy's card (its description and requirements) and
+# the list of job groups to browse.
+# Known limit: on SMS these cost 4-8 segments (README, "SMS and WhatsApp").
+ASKED_LONG = {FULL_NOTICE, "utter_vac_hit", "utter_vac_card", "utter_ask_vac_category"}
+# Journeys that end in a file only Telegram and the console receive; over SMS and WhatsApp
+# they say so (tested in their own modules).
+TELEGRAM_FILES = {"cv": "the CV is a PDF: SMS/WhatsApp are told to use Telegram "
+                        "(tests/records/test_cv.py)"}  # fmt: skip
 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
@@ -163,6 +172,8 @@ async def test_transcript_over_sms(app: App, name: str, channel: str, tmp_path: 
     outbox and the sender to the fake gateway's REST API, sent as the delivery's parts."""
     if channel == "sms" and name in NEEDS_PHOTOS:
         pytest.skip("plain SMS carries no photo (replayed over WhatsApp)")
+    if name in TELEGRAM_FILES:
+        pytest.skip(TELEGRAM_FILES[name])
     turns: list[tuple[int, list[str]]] = []
     if SCRIPTS[name].get("catalogue") == "relevance":
         await load_catalogue(app)
@@ -173,5 +184,5 @@ async def test_transcript_over_sms(app: App, name: str, channel: str, tmp_path: 
         assert all(body for bodies in client.bodies for body in bodies)
     if channel == "sms":  # every dialog walked over SMS, each exchange within the budget
         budget = SmsSettings().segment_budget
-        over = [(n, keys) for n, keys in turns if n > budget and FULL_NOTICE not in keys]
+        over = [(n, keys) for n, keys in turns if n > budget and not ASKED_LONG & set(keys)]
         assert over == [], over

@@ -87,8 +87,8 @@ JOURNEYS: dict[str, Journey | None] = {
         "vacancies", {"job": "vac_search", "company": "vac_search", "place": "vac_search"}
     ),
     "my_applications": Journey("portfolio"),
-    "upload_evidence": None,
-    "check_progress": None,
+    "upload_evidence": Journey("evidence"),
+    "check_progress": Journey("evidence"),
     "report_placement": Journey("placement", {"date": "hired_on"}),
     "ask_counseling": Journey("counseling"),
 }

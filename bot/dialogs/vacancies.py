@@ -318,12 +318,9 @@ class VacanciesDialog(DialogDefaults):
         return self._again(ctx, data)
 
     def summary(self, ctx: Context, data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
-        """DATA: every application made here, with the CV snapshot kept with it; the search
-        in progress (what was typed)."""
+        """DATA: the search in progress (what was typed). The applications made here are
+        listed by "Lamaran saya" (bot/dialogs/portfolio.py), with their status."""
         lines: list[tuple[str, dict[str, str]]] = []
-        for a in ctx.ask(ApplicationsQuery()):
-            params = {"date": format_date(a.applied_on), "title": a.title, "company": a.company}
-            lines.append(("utter_data_vac_application", params))
         if (q := data.get("q")) and q.get("text"):
             lines.append(("utter_data_vac_search", {"value": str(q["text"])}))
         return lines

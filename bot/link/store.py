@@ -105,7 +105,13 @@ async def _latest(conn: AsyncConnection, person_id: int) -> Any:
 async def status(conn: AsyncConnection, person_id: int | None, now: datetime) -> LinkStatus:
     if person_id is None:
         return LinkStatus()
-    numbers = tuple(await linked_numbers(conn, person_id))
+    # A number is *linked* when the person also has a chat (Telegram, console): someone who
+    # only texts has nothing linked (their number is the chat they write from).
+    chats = await conn.scalar(
+        select(I.c.id).where(I.c.person_id == person_id, I.c.channel.not_in(PHONE_CHANNELS))
+        .limit(1)
+    )  # fmt: skip
+    numbers = tuple(await linked_numbers(conn, person_id)) if chats is not None else ()
     latest = await _latest(conn, person_id)
     pending = None
     if latest is not None and latest.status == PENDING and now < _aware(latest.expires_at):

@@ -411,7 +411,8 @@ def test_every_fstring_key_pattern_is_enumerated() -> None:
     assert fstring_patterns() == set(PATTERNS) == set(enumerated_keys())
     for pattern, keys in enumerated_keys().items():
         regex = re.compile(re.escape(pattern).replace(r"\{\}", "[a-z0-9_]+(?:/[a-z0-9_]+)?"))
-        assert keys, f"{pattern}: nothing enumerated"
+        # utter_soon_<intent>: a journey not built yet; today every journey is built
+        assert keys or pattern == "utter_soon_{}", f"{pattern}: nothing enumerated"
         assert all(regex.fullmatch(k) for k in keys), pattern
 
 

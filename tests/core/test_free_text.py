@@ -130,7 +130,7 @@ def test_an_interpreter_not_trained_yet_is_not_asked(app: App) -> None:
         ("mau ikut tes minat bakat", ["utter_assessment_intro", "utter_ask_previous_job"]),
         ("ada loker sopir di bekasi ga", ["utter_confirm_vac_search", "utter_ask_vac_search"]),
         ("status lamaran sy gimana", ["utter_portfolio_empty", "utter_menu"]),
-        ("mau kirim bukti lamaran", ["utter_soon_upload_evidence", "utter_menu"]),
+        ("mau kirim bukti lamaran", ["utter_ev_intro", "utter_ask_ev_start"]),
         ("alhamdulillah diterima kerja", ["utter_placement_intro", "utter_ask_hired_on"]),
         ("mau konsultasi karir", ["utter_soon_ask_counseling", "utter_menu"]),
         ("jkp itu dapet berapa bulan?", ["utter_benefit_info/duration", "utter_menu"]),
