@@ -149,6 +149,9 @@ async def load_catalogue(app: App) -> None:
 # Plain SMS carries no photo: the evidence hub says so and offers the other ways
 # (tests/channels/sms/test_sms_dialogs.py); these journeys replay over WhatsApp instead.
 NEEDS_PHOTOS = sorted(n for n, s in SCRIPTS.items() if any("photo" in st for st in s["steps"]))
+# The placement report does not ask for a photo over plain SMS (tests/dialogs/
+# test_placement_dialog.py): its transcript's photo step is skipped there, so it differs.
+NEEDS_PHOTOS.append("placement_no_photo")
 
 # The segment budget (SMS_SEGMENT_BUDGET, 3) holds for every exchange: a longer reply is
 # paged ("Balas LAGI", bot/core/paging.py; the client replies LAGI and joins the pages). Only

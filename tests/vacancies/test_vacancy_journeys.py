@@ -53,7 +53,7 @@ async def test_apply_in_chat_keeps_an_encrypted_cv_snapshot_and_hapus_removes_it
     assert row.data["cv"]["personal"]["pf_full_name"] == "Sutrisno Wibowo"
     assert raw and not any("Sutrisno" in r or "Graha" in r for r in raw)  # encrypted at rest
     await client.send("data")
-    assert "Lamaran 2 Juni 2025: Staf Administrasi di PT Graha Mandiri Properti" in client.text()
+    assert "- Staf Administrasi, PT Graha Mandiri Properti\nDikirim 2 Juni 2025" in client.text()
     await client.send("hapus")
     await client.click("delete:yes")
     assert await count(app, Application) == 0
