@@ -318,6 +318,8 @@ class Floor:
 # -- a run on one database ------------------------------------------------------------------
 async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
     settings = replace(Settings(), database_url=url, encryption_keys=Fernet.generate_key().decode())
+    files = tempfile.mkdtemp(prefix="bench-evidence-")  # evidence photos (unused here)
+    settings = replace(settings, evidence=replace(settings.evidence, directory=files))
     app = await build_app(settings, clock=FrozenClock())
     project = Project(app)
     await project.start()
