@@ -22,10 +22,11 @@ from bot.dialogs.delete import DeleteDataDialog
 from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
+from bot.dialogs.monthly import MonthlyDialog
 from bot.dialogs.profile import ProfileDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
-from bot.records import applications, evidence
+from bot.records import applications, evidence, monthly
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
@@ -49,6 +50,7 @@ def build_router(settings: Settings) -> Router:
         ProfileDialog(),
         EvidenceDialog(settings.rules),
         CounselingDialog(settings.counseling),
+        MonthlyDialog(settings.rules),  # the monthly progress updates (system events only)
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -75,6 +77,7 @@ def build_services(settings: Settings, files: evidence.FileStore) -> Services:
     applications.register(services, settings.rules)
     evidence.register(services, settings.rules, settings.evidence, files)
     counseling.register(services)
+    monthly.register(services)
     return services
 
 

@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.app import App
 from bot.core.services import Scope
 from bot.storage import outbox, people
+from scheduler.monthly import add_monthly_jobs
 
 log = logging.getLogger(__name__)
 PURGE_JOB = "retention-purge"
@@ -72,4 +73,5 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         max_instances=1,
         replace_existing=True,
     )
+    add_monthly_jobs(scheduler, app)  # monthly progress updates, caught up once at start
     return scheduler

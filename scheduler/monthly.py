@@ -1,0 +1,133 @@
+"""Monthly progress updates (issue 10): the sweep job ``monthly-updates``.
+
+Every ``MONTHLY_SWEEP_MINUTES`` (15), for each time zone of Indonesia (WIB, WITA, WIT, and
+the bot's own) where it is now daytime (``MONTHLY_UPDATE_HOURS``, 08:00-20:00 local), it
+selects by SQL who is due which monthly message on that zone's date (bot/records/monthly.py:
+plain indexed columns, persons who agreed and did not say STOP, not sent yet) and raises one
+system event each (``monthly_start`` / ``monthly_nudge`` / ``monthly_warn``, keyed by person,
+month and kind). The engine runs the monthly dialog for it and queues its message in the
+outbox in the same transaction that records the notice: a sweep never sends, and a rerun, a
+restart or a second process never queues a message twice.
+
+**Catching up.** Each run is stored (``job_runs``). At start the scheduler runs the sweep at
+once if the last run, by any process, is older than the interval: one run, however long the
+process was down; the selection covers each part of the month until its end, so what a
+missed day should have said is said then (once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.types import SystemEvent
+from bot.dialogs.monthly import EVENT
+from bot.records import monthly
+from bot.storage.db import StorageUnavailable
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+JOB = "monthly-updates"
+CATCH_UP_JOB = "monthly-updates-catch-up"
+ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
+BATCH = 500
+
+
+def daytime_zones(app: App, now: datetime) -> list[str]:
+    """The zones (ours included) where ``now`` falls within the update hours."""
+    first, end = app.settings.monthly_hours
+    zones = sorted({*ZONES, app.settings.timezone})
+    out = []
+    for zone in zones:
+        local = now.astimezone(ZoneInfo(zone))
+        if first <= local.hour * 60 + local.minute < end:
+            out.append(zone)
+    return out
+
+
+async def monthly_sweep(
+    app: App, now: datetime | None = None, *, concurrency: int | None = None
+) -> int:
+    """Raise every monthly message due at ``now`` (default: the engine's clock, which the
+    turns use too); returns how many events queued a message."""
+    now = now or app.engine.clock()
+    if concurrency is None:
+        concurrency = 1 if app.db.sqlite else 8
+    queued = 0
+    for zone in daytime_zones(app, now):
+        today = now.astimezone(ZoneInfo(zone)).date()
+        default = zone == app.settings.timezone
+        for kind in monthly.KINDS:
+            queued += await _sweep_one(app, kind, today, zone, default, concurrency)
+    async with app.db.write() as conn:
+        await monthly.mark_run(conn, JOB, now, queued)
+    if queued:
+        log.info("monthly updates: %d message(s) queued", queued)
+    return queued
+
+
+async def _sweep_one(
+    app: App, kind: str, today: date, zone: str, default: bool, concurrency: int
+) -> int:
+    tried: set[tuple[int, int]] = set()
+    queued = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def raise_event(person_id: int, number: int) -> int:
+        event = SystemEvent(person_id, EVENT[kind], {"month": number},
+                            key=monthly.event_key(person_id, number, kind))  # fmt: skip
+        async with gate:
+            try:
+                return await app.engine.handle_system(event)
+            except StorageUnavailable:
+                raise
+            except Exception:  # one person's failure must not stop everyone else's message
+                log.exception("monthly %s for person %s failed", kind, person_id)
+                return 0
+
+    while True:
+        async with app.db.read() as conn:
+            rows = await monthly.due(conn, kind, today, zones={zone}, default_zone=default,
+                                     limit=BATCH)  # fmt: skip
+        fresh: Sequence[tuple[int, int]] = [r for r in rows if r not in tried]
+        if not fresh:  # nothing, or only persons the engine would not write to (a race)
+            return queued
+        tried.update(fresh)
+        results = await asyncio.gather(*(raise_event(p, n) for p, n in fresh))
+        queued += sum(1 for r in results if r)
+
+
+async def catch_up(app: App) -> bool:
+    """At start: run the sweep once if no process ran it within the interval."""
+    now = app.engine.clock()
+    async with app.db.read() as conn:
+        last = await monthly.last_run(conn, JOB)
+    if last is not None and now - last < timedelta(minutes=app.settings.monthly_sweep_minutes):
+        return False
+    log.info("monthly updates: last run %s; catching up now", last or "never")
+    await monthly_sweep(app, now)
+    return True
+
+
+def add_monthly_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
+    scheduler.add_job(
+        monthly_sweep,
+        IntervalTrigger(minutes=app.settings.monthly_sweep_minutes),
+        args=[app],
+        id=JOB,
+        coalesce=True,  # missed runs while busy or suspended: one run, not one per miss
+        misfire_grace_time=app.settings.monthly_sweep_minutes * 60,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(catch_up, "date", args=[app], id=CATCH_UP_JOB, replace_existing=True,
+                      misfire_grace_time=None)  # fmt: skip
