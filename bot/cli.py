@@ -1,4 +1,4 @@
-"""`jkp-bot`: console, run (Telegram), migrate, purge, rekey, evidence review, nlu,
+"""`jkp-bot`: console, run (Telegram), scheduler, migrate, purge, rekey, evidence review, nlu,
 vacancies, counselors, counseling, audit."""
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("console", help="chat in the terminal (one message per line when piped)")
     sub.add_parser("run", help="run on Telegram: long polling, or webhooks when WEBHOOK_URL is set")
+    sub.add_parser(
+        "scheduler",
+        help="run the periodic jobs (monthly updates, purge) and the outbox senders alone: "
+        "no polling, no webhook",
+    )
     sub.add_parser("migrate", help="upgrade the database schema and exit")
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
     sub.add_parser(
@@ -77,6 +82,20 @@ async def _run(settings: Settings) -> None:
         else:
             await runtime.run_polling()
     finally:
+        await app.close()
+
+
+async def _scheduler(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.channels.telegram_delivery import telegram_sender
+    from scheduler.runner import SchedulerRuntime
+
+    app = await build_app(settings)
+    sender, bot = telegram_sender(app)
+    try:
+        await SchedulerRuntime(app, [sender]).run()
+    finally:
+        await bot.session.close()
         await app.close()
 
 
@@ -162,6 +181,19 @@ def _dispatch(command: str, settings: Settings) -> int:
             return 2
         try:
             asyncio.run(_run(settings))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
+            return 130
+        return 0
+    if command == "scheduler":
+        if not settings.telegram_token:
+            print(
+                "jkp-bot: nothing to send with: set TELEGRAM_BOT_TOKEN (the scheduler sends "
+                "what the sweeps and the bot queue).",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            asyncio.run(_scheduler(settings))
         except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
             return 130
         return 0

@@ -9,6 +9,7 @@ killed halfway loses nothing: the next run continues).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -60,8 +61,9 @@ async def purge_inactive(app: App, batch: int = PURGE_BATCH) -> int:
     return deleted
 
 
-def build_scheduler(app: App) -> AsyncIOScheduler:
-    """The jobs, not yet started (``scheduler.start()`` inside the running loop)."""
+def build_scheduler(app: App, stop: asyncio.Event | None = None) -> AsyncIOScheduler:
+    """The jobs, not yet started (``scheduler.start()`` inside the running loop); ``stop``
+    tells a long job that the process is stopping."""
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
     scheduler.add_job(
         purge_inactive,
@@ -73,5 +75,5 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         max_instances=1,
         replace_existing=True,
     )
-    add_monthly_jobs(scheduler, app)  # monthly progress updates, caught up once at start
+    add_monthly_jobs(scheduler, app, stop)  # monthly progress updates, caught up once at start
     return scheduler

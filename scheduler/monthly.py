@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 JOB = "monthly-updates"
 CATCH_UP_JOB = "monthly-updates-catch-up"
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT
-BATCH = 500
+BATCH = 200
+RUNNING: set[asyncio.Task[object]] = set()  # sweeps under way: a stopping process waits for them
 
 
 def daytime_zones(app: App, now: datetime) -> list[str]:
@@ -55,28 +56,50 @@ def daytime_zones(app: App, now: datetime) -> list[str]:
 
 
 async def monthly_sweep(
-    app: App, now: datetime | None = None, *, concurrency: int | None = None
+    app: App,
+    now: datetime | None = None,
+    *,
+    concurrency: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
     """Raise every monthly message due at ``now`` (default: the engine's clock, which the
-    turns use too); returns how many events queued a message."""
-    now = now or app.engine.clock()
-    if concurrency is None:
-        concurrency = 1 if app.db.sqlite else 8
-    queued = 0
-    for zone in daytime_zones(app, now):
-        today = now.astimezone(ZoneInfo(zone)).date()
-        default = zone == app.settings.timezone
-        for kind in monthly.KINDS:
-            queued += await _sweep_one(app, kind, today, zone, default, concurrency)
-    async with app.db.write() as conn:
-        await monthly.mark_run(conn, JOB, now, queued)
-    if queued:
-        log.info("monthly updates: %d message(s) queued", queued)
-    return queued
+    turns use too); returns how many events queued a message. ``stop`` set: it ends after
+    the batch in hand, and the run is not recorded (the next start catches up)."""
+    task = asyncio.current_task()
+    if task is not None:
+        RUNNING.add(task)
+    try:
+        now = now or app.engine.clock()
+        if concurrency is None:
+            concurrency = 1 if app.db.sqlite else 8
+        queued = 0
+        for zone in daytime_zones(app, now):
+            today = now.astimezone(ZoneInfo(zone)).date()
+            default = zone == app.settings.timezone
+            for kind in monthly.KINDS:
+                queued += await _sweep_one(app, kind, today, zone, default, concurrency, stop)
+        if stop is not None and stop.is_set():
+            log.info("monthly updates: stopped after %d message(s); the rest at the next run",
+                     queued)  # fmt: skip
+            return queued
+        async with app.db.write() as conn:
+            await monthly.mark_run(conn, JOB, now, queued)
+        if queued:
+            log.info("monthly updates: %d message(s) queued", queued)
+        return queued
+    finally:
+        if task is not None:
+            RUNNING.discard(task)
 
 
 async def _sweep_one(
-    app: App, kind: str, today: date, zone: str, default: bool, concurrency: int
+    app: App,
+    kind: str,
+    today: date,
+    zone: str,
+    default: bool,
+    concurrency: int,
+    stop: asyncio.Event | None,
 ) -> int:
     tried: set[tuple[int, int]] = set()
     queued = 0
@@ -94,7 +117,7 @@ async def _sweep_one(
                 log.exception("monthly %s for person %s failed", kind, person_id)
                 return 0
 
-    while True:
+    while stop is None or not stop.is_set():
         async with app.db.read() as conn:
             rows = await monthly.due(conn, kind, today, zones={zone}, default_zone=default,
                                      limit=BATCH)  # fmt: skip
@@ -104,9 +127,10 @@ async def _sweep_one(
         tried.update(fresh)
         results = await asyncio.gather(*(raise_event(p, n) for p, n in fresh))
         queued += sum(1 for r in results if r)
+    return queued
 
 
-async def catch_up(app: App) -> bool:
+async def catch_up(app: App, stop: asyncio.Event | None = None) -> bool:
     """At start: run the sweep once if no process ran it within the interval."""
     now = app.engine.clock()
     async with app.db.read() as conn:
@@ -114,20 +138,31 @@ async def catch_up(app: App) -> bool:
     if last is not None and now - last < timedelta(minutes=app.settings.monthly_sweep_minutes):
         return False
     log.info("monthly updates: last run %s; catching up now", last or "never")
-    await monthly_sweep(app, now)
+    await monthly_sweep(app, now, stop=stop)
     return True
 
 
-def add_monthly_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
+def add_monthly_jobs(
+    scheduler: AsyncIOScheduler, app: App, stop: asyncio.Event | None = None
+) -> None:
+    """The sweep every ``MONTHLY_SWEEP_MINUTES`` and its catch-up at start; ``stop``: the
+    process is stopping (a sweep under way ends after its batch)."""
     scheduler.add_job(
         monthly_sweep,
         IntervalTrigger(minutes=app.settings.monthly_sweep_minutes),
         args=[app],
+        kwargs={"stop": stop},
         id=JOB,
         coalesce=True,  # missed runs while busy or suspended: one run, not one per miss
         misfire_grace_time=app.settings.monthly_sweep_minutes * 60,
         max_instances=1,
         replace_existing=True,
     )
-    scheduler.add_job(catch_up, "date", args=[app], id=CATCH_UP_JOB, replace_existing=True,
-                      misfire_grace_time=None)  # fmt: skip
+    scheduler.add_job(catch_up, "date", args=[app, stop], id=CATCH_UP_JOB,
+                      replace_existing=True, misfire_grace_time=None)  # fmt: skip
+
+
+async def finish_sweeps(timeout: float) -> None:  # noqa: ASYNC109
+    """Wait for the sweeps under way (told to stop) to end their batch."""
+    if RUNNING:
+        await asyncio.wait(set(RUNNING), timeout=timeout)

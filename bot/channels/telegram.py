@@ -36,18 +36,12 @@ from datetime import timedelta
 from typing import TypeVar
 
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
     TelegramNetworkError,
-    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -57,8 +51,6 @@ from aiogram.types import (
     BotCommand,
     CallbackQuery,
     ChatMemberUpdated,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -66,17 +58,26 @@ from aiohttp import ClientError, web
 
 from bot.app import App
 from bot.channels.polling import UpdatePoller, backoff
-from bot.core.domain import Domain, Rendered
-from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
+
+# The sending half lives apart (``jkp-bot scheduler`` sends without this runtime); its
+# names stay importable from here.
+from bot.channels.telegram_delivery import CAPTION as CAPTION
+from bot.channels.telegram_delivery import CHANNEL as CHANNEL
+from bot.channels.telegram_delivery import MAX_TEXT as MAX_TEXT
+from bot.channels.telegram_delivery import TelegramDelivery as TelegramDelivery
+from bot.channels.telegram_delivery import keyboard as keyboard
+from bot.channels.telegram_delivery import make_bot as make_bot
+from bot.channels.telegram_delivery import request_timeout as request_timeout
+from bot.channels.telegram_delivery import split_text as split_text
+from bot.core.domain import Domain
+from bot.core.types import EventKind, InboundEvent, say
 from bot.settings import SettingsError
 from bot.storage import people
 from bot.storage.db import StorageUnavailable
 from scheduler.jobs import build_scheduler
-from scheduler.outbox import OutboxSender, Rejected, RetryLater, Unreachable
+from scheduler.monthly import finish_sweeps
+from scheduler.outbox import OutboxSender
 
-CHANNEL = "telegram"
-MAX_TEXT = 4096
-CAPTION = 1024  # a photo's or document's caption
 COMMANDS = (
     "start", "menu", "kembali", "batal", "bantuan", "petugas", "data", "hapus", "stop", "mulai",
 )  # fmt: skip
@@ -112,109 +113,6 @@ def event_from_callback(query: CallbackQuery, update_id: int | None) -> InboundE
         CHANNEL, str(chat), EventKind.CHOICE, payload=query.data or "",
         event_id=str(update_id) if update_id is not None else None,
     )  # fmt: skip
-
-
-# -- OutboundMessage → native output ----------------------------------------------------
-def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    rows = [
-        [InlineKeyboardButton(text=b.title, callback_data=b.payload) for b in row]
-        for row in rendered.button_rows()  # one per row, or as the response asks (button_type)
-    ]
-    if rendered.nav:
-        rows.append(
-            [InlineKeyboardButton(text=b.title, callback_data=b.payload) for b in rendered.nav]
-        )
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split on paragraph, then line, then hard boundaries so no chunk exceeds ``limit``."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n")
-    chunks.append(rest)
-    return [c for c in chunks if c] or [""]
-
-
-class TelegramDelivery:
-    """Send one outbox message; sort Bot API errors for the sender.
-
-    - 429 → :class:`RetryLater` (``retry_after``);
-    - 403, "chat not found", "user is deactivated", a group migrated → :class:`Unreachable`;
-    - any other 400 (or 413) → :class:`Rejected`: this message can never go, the rest can
-      (unless Telegram says to retry);
-    - everything else (network errors, 5xx, an HTML error page, a timeout, a 401 while the
-      token is being fixed) is raised as it is: transient, the sender backs off and retries.
-
-    ``deadline`` bounds the whole message (a long text is several requests), so a hung
-    request cannot outlive the sender's lease on the row.
-    """
-
-    GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
-            "peer_id_invalid", "user not found")  # fmt: skip
-
-    def __init__(self, bot: Bot, domain: Domain, *, deadline: float | None = None) -> None:
-        self.bot = bot
-        self.domain = domain
-        self.deadline = deadline
-
-    async def __call__(self, address: str, message: OutboundMessage) -> None:
-        rendered = self.domain.render(message, CHANNEL)
-        chunks = split_text(rendered.text)
-        try:
-            async with asyncio.timeout(self.deadline):
-                if await self._file(address, message, rendered):
-                    return
-                for i, chunk in enumerate(chunks):
-                    last = i == len(chunks) - 1
-                    await self.bot.send_message(
-                        chat_id=int(address),
-                        text=chunk,
-                        reply_markup=keyboard(rendered) if last else None,
-                    )
-        except TelegramRetryAfter as e:
-            raise RetryLater(e.retry_after) from e
-        except (TelegramForbiddenError, TelegramMigrateToChat) as e:
-            raise Unreachable(e.message) from e
-        except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge) as e:
-            text = e.message.lower()
-            if any(gone in text for gone in self.GONE):
-                raise Unreachable(e.message) from e
-            if isinstance(e, TelegramNotFound) or "retry" in text:
-                raise  # a 404 is a wrong API address or method, not this message's fault
-            raise Rejected(e.message) from e
-
-    async def _file(self, address: str, message: OutboundMessage, rendered: Rendered) -> bool:
-        """A file Telegram already holds (``tg:<file_id>``: a counselor's photo or document)
-        goes first, with the text as its caption when it fits (True: nothing more to send)."""
-        att = message.attachment
-        if att is None or not att.ref.startswith("tg:"):
-            return False
-        fits = len(rendered.text) <= CAPTION
-        send = self.bot.send_photo if att.kind == "photo" else self.bot.send_document
-        await send(
-            int(address), att.ref.removeprefix("tg:"), caption=rendered.text if fits else None,
-            reply_markup=keyboard(rendered) if fits else None,
-        )  # fmt: skip
-        return fits
-
-
-# -- aiogram wiring ---------------------------------------------------------------------
-def request_timeout(lease_seconds: float) -> float:
-    """One Bot API request may take at most half the sender's lease on a row."""
-    return max(2.0, lease_seconds / 2)
-
-
-def make_bot(token: str, api_base: str, *, timeout: float = 15.0) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
-    return Bot(token=token, session=session)
 
 
 def chat_of(update: Update) -> Hashable:
@@ -409,9 +307,9 @@ class TelegramRuntime:
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
         app.engine.on_queued = self._wake
         self.poller = UpdatePoller(self._get_updates, self._feed, chat_of, grace=SHUTDOWN_GRACE)
-        self.jobs = build_scheduler(app)
-        self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
         self.stop = asyncio.Event()  # set by SIGTERM/SIGINT
+        self.jobs = build_scheduler(app, self.stop)  # a long sweep ends its batch on stop
+        self.startup_backoff = (1.0, 60.0)  # first wait, longest wait (seconds)
         self._sender_stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
         self._extra_tasks: list[asyncio.Task[None]] = []
@@ -488,6 +386,8 @@ class TelegramRuntime:
         self.jobs.start()
 
     async def _stop_background(self) -> None:
+        self.stop.set()
+        await finish_sweeps(SHUTDOWN_GRACE)  # before the shutdown, which cancels running jobs
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
         self._sender_stop.set()
