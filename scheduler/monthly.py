@@ -65,9 +65,7 @@ async def monthly_sweep(
     """Raise every monthly message due at ``now`` (default: the engine's clock, which the
     turns use too); returns how many events queued a message. ``stop`` set: it ends after
     the batch in hand, and the run is not recorded (the next start catches up)."""
-    task = asyncio.current_task()
-    if task is not None:
-        RUNNING.add(task)
+    tracked = _track()
     try:
         now = now or app.engine.clock()
         if concurrency is None:
@@ -88,8 +86,7 @@ async def monthly_sweep(
             log.info("monthly updates: %d message(s) queued", queued)
         return queued
     finally:
-        if task is not None:
-            RUNNING.discard(task)
+        _untrack(tracked)
 
 
 async def _sweep_one(
@@ -132,14 +129,35 @@ async def _sweep_one(
 
 async def catch_up(app: App, stop: asyncio.Event | None = None) -> bool:
     """At start: run the sweep once if no process ran it within the interval."""
-    now = app.engine.clock()
-    async with app.db.read() as conn:
-        last = await monthly.last_run(conn, JOB)
-    if last is not None and now - last < timedelta(minutes=app.settings.monthly_sweep_minutes):
-        return False
-    log.info("monthly updates: last run %s; catching up now", last or "never")
-    await monthly_sweep(app, now, stop=stop)
-    return True
+    tracked = _track()
+    try:
+        if stop is not None and stop.is_set():
+            return False
+        now = app.engine.clock()
+        async with app.db.read() as conn:
+            last = await monthly.last_run(conn, JOB)
+        interval = timedelta(minutes=app.settings.monthly_sweep_minutes)
+        if last is not None and now - last < interval:
+            return False
+        log.info("monthly updates: last run %s; catching up now", last or "never")
+        await monthly_sweep(app, now, stop=stop)
+        return True
+    finally:
+        _untrack(tracked)
+
+
+def _track() -> asyncio.Task[object] | None:
+    """Count the running task among the sweeps under way (once, however nested)."""
+    task = asyncio.current_task()
+    if task is None or task in RUNNING:
+        return None
+    RUNNING.add(task)
+    return task
+
+
+def _untrack(task: asyncio.Task[object] | None) -> None:
+    if task is not None:
+        RUNNING.discard(task)
 
 
 def add_monthly_jobs(

@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.services import Scope, Services
@@ -30,6 +30,7 @@ from bot.core.types import Effect, Query
 from bot.records.benefit import WARN_DAYS
 from bot.records.monthly_tables import JobRun, MonthlyNotice
 from bot.storage.models import BenefitMonthRow, Identity, Person, ProcessedEvent, table
+from bot.storage.people import upsert
 
 BM, P, ID = table(BenefitMonthRow), table(Person), table(Identity)
 MN, JR, PE = table(MonthlyNotice), table(JobRun), table(ProcessedEvent)
@@ -122,17 +123,9 @@ async def record_notice(
     conn: AsyncConnection, person_id: int, number: int, kind: str, now: datetime
 ) -> bool:
     """Mark the message done; False when it already was (another process, a rerun)."""
-    found = await conn.scalar(
-        select(MN.c.person_id).where(
-            MN.c.person_id == person_id, MN.c.number == number, MN.c.kind == kind
-        )
-    )
-    if found is not None:
-        return False
-    await conn.execute(
-        insert(MN).values(person_id=person_id, number=number, kind=kind, queued_at=now)
-    )
-    return True
+    stmt = upsert(conn, MN).values(person_id=person_id, number=number, kind=kind, queued_at=now)
+    result = await conn.execute(stmt.on_conflict_do_nothing())
+    return bool(result.rowcount)
 
 
 async def notices(conn: AsyncConnection, person_id: int) -> tuple[NoticeRecord, ...]:
@@ -151,11 +144,11 @@ async def last_run(conn: AsyncConnection, name: str) -> datetime | None:
 
 
 async def mark_run(conn: AsyncConnection, name: str, at: datetime, count: int) -> None:
-    done = await conn.execute(
-        update(JR).where(JR.c.name == name).values(last_run_at=at, last_count=count)
-    )
-    if not done.rowcount:
-        await conn.execute(insert(JR).values(name=name, last_run_at=at, last_count=count))
+    stmt = upsert(conn, JR).values(name=name, last_run_at=at, last_count=count)
+    await conn.execute(  # two processes may finish a run at the same moment
+        stmt.on_conflict_do_update(index_elements=[JR.c.name],
+                                   set_={"last_run_at": at, "last_count": count})
+    )  # fmt: skip
 
 
 # -- the services registry -----------------------------------------------------------------------
