@@ -7,7 +7,9 @@ without any (typing the number shown then); ``click`` presses a button that
 may not be on screen (a stale one); ``media`` sends a sticker/voice/photo (``attachment``:
 its file id); ``photo`` sends a sample file (bot/testing/images.py ``sample``) as a photo
 (typed as a path on the console, through the app's intake elsewhere); ``long`` types N
-characters; ``times: N`` sends the same ``user`` text N times.
+characters; ``times: N`` sends the same ``user`` text N times; ``advance`` moves the frozen
+clock (``{days: 9}``); ``sweep: monthly`` runs the monthly progress sweep (scheduler/monthly.py)
+and takes what it queued as the turn's messages.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
@@ -22,14 +24,19 @@ import yaml
 
 from bot.app import App
 from bot.testing.client import ChatClient
+from bot.testing.clock import FrozenClock
 from bot.testing.images import sample
+from scheduler.monthly import monthly_sweep
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
 SCRIPTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in TRANSCRIPTS}
 
 
 async def replay(
-    client: ChatClient, steps: list[dict[str, Any]], files: Path | None = None
+    client: ChatClient,
+    steps: list[dict[str, Any]],
+    files: Path | None = None,
+    app: App | None = None,
 ) -> None:
     for number, step in enumerate(steps, 1):
         where = f"step {number} {step}"
@@ -68,6 +75,17 @@ async def replay(
             await client.photo(path)
         elif "long" in step:
             await client.send("x" * int(step["long"]))
+        elif "advance" in step:
+            clock = client.engine.clock
+            assert isinstance(clock, FrozenClock), f"{where}: the clock is not frozen"
+            clock.advance(**step["advance"])
+            client.last = []
+        elif "sweep" in step:
+            assert app is not None and step["sweep"] == "monthly", where
+            await monthly_sweep(app)
+            before = len(client.output.replies)
+            await client.sender.drain()
+            client.last = client.output.replies[before:]
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
         for fragment in step.get("contains", []):
             assert fragment in client.text(), f"{where}: {fragment!r} missing in\n{client.text()}"
@@ -80,4 +98,4 @@ async def replay(
 async def test_transcript(app: App, name: str, channel: str, tmp_path: Path) -> None:
     script = SCRIPTS[name]
     client = ChatClient(app.engine, channel=channel, user="4242", intake=app.intake)
-    await replay(client, script["steps"], tmp_path)
+    await replay(client, script["steps"], tmp_path, app)
