@@ -129,6 +129,7 @@ async def enqueue_and_rate(kind: str, persons: int, window: float) -> dict[str, 
         try:
             t0 = time.perf_counter()
             await populate(app, persons, start=month_two_start())
+            await analyze(app)
             load = time.perf_counter() - t0
             t0 = time.perf_counter()
             queued = await run_sweep(app)
@@ -156,6 +157,13 @@ async def enqueue_and_rate(kind: str, persons: int, window: float) -> dict[str, 
             await app.close()
 
 
+async def analyze(app: App) -> None:
+    """As autovacuum (PostgreSQL) or the daily purge's PRAGMA optimize would."""
+    async with app.db.engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+        await conn.commit()
+
+
 async def run_sweep(app: App) -> int:
     from scheduler.monthly import monthly_sweep
 
@@ -170,6 +178,7 @@ async def kill_and_restart(kind: str, persons: int) -> dict[str, int]:
         proc: BotProcess | None = None
         try:
             chats = await populate(app, persons, start=month_two_start(), first_chat=500_000)
+            await analyze(app)
             env = bot_env(api, url, DATA_ENCRYPTION_KEY=TEST_KEY, EVIDENCE_DIR=files,
                           MONTHLY_UPDATE_HOURS="00:00-24:00",
                           OUTBOX_LEASE_SECONDS="10")  # fmt: skip

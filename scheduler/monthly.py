@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -98,7 +97,6 @@ async def _sweep_one(
     concurrency: int,
     stop: asyncio.Event | None,
 ) -> int:
-    tried: set[tuple[int, int]] = set()
     queued = 0
     gate = asyncio.Semaphore(concurrency)
 
@@ -114,15 +112,15 @@ async def _sweep_one(
                 log.exception("monthly %s for person %s failed", kind, person_id)
                 return 0
 
+    after = 0  # pages in person order: a person whose turn failed waits for the next run
     while stop is None or not stop.is_set():
         async with app.db.read() as conn:
             rows = await monthly.due(conn, kind, today, zones={zone}, default_zone=default,
-                                     limit=BATCH)  # fmt: skip
-        fresh: Sequence[tuple[int, int]] = [r for r in rows if r not in tried]
-        if not fresh:  # nothing, or only persons the engine would not write to (a race)
+                                     limit=BATCH, after=after)  # fmt: skip
+        if not rows:
             return queued
-        tried.update(fresh)
-        results = await asyncio.gather(*(raise_event(p, n) for p, n in fresh))
+        after = rows[-1][0]
+        results = await asyncio.gather(*(raise_event(p, n) for p, n in rows))
         queued += sum(1 for r in results if r)
     return queued
 

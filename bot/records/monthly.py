@@ -79,11 +79,13 @@ async def due(
     zones: Collection[str],
     default_zone: bool,
     limit: int | None = None,
+    after: int = 0,
 ) -> list[tuple[int, int]]:
     """(person id, benefit month) of those the ``kind`` message is due to on ``today`` (a
     local date of ``zones``; ``default_zone``: also persons with no zone of their own), who
     agreed, did not say STOP, have an identity that can receive, and were not sent it yet.
-    Each part of the month is a tight range on an indexed date column."""
+    Each part of the month is a tight range on an indexed date column; ``after`` (a person
+    id) pages through them in order, so a long sweep never reads its own work again."""
     stmt = (
         select(BM.c.person_id, BM.c.number)
         .join(P, P.c.id == BM.c.person_id)
@@ -113,7 +115,7 @@ async def due(
     sent = exists().where(
         and_(MN.c.person_id == BM.c.person_id, MN.c.number == BM.c.number, MN.c.kind == kind)
     )
-    stmt = stmt.where(reachable, ~sent).order_by(BM.c.person_id)
+    stmt = stmt.where(reachable, ~sent, BM.c.person_id > after).order_by(BM.c.person_id)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [(int(r[0]), int(r[1])) for r in await conn.execute(stmt)]
