@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from bot.app import App
@@ -17,6 +18,7 @@ from bot.records.benefit import set_benefit_start
 from bot.records.model import RecordApplication
 from bot.records.monthly import last_run, mark_run
 from bot.records.monthly_tables import MonthlyNotice
+from bot.settings import Settings, SettingsError
 from bot.storage.models import Person, ProcessedEvent, table
 from bot.testing.client import ChatClient, CollectingOutput, Reply, consented
 from bot.testing.clock import FrozenClock
@@ -262,3 +264,12 @@ async def test_data_shows_the_messages_and_hapus_removes_them(app: App, clock: F
     await client.click("delete:yes")
     assert await count(app, MonthlyNotice) == 0
     assert await count(app, ProcessedEvent, *monthly_keys) == 0
+
+
+def test_update_hours_setting() -> None:
+    assert Settings.from_env({}).monthly_hours == (8 * 60, 20 * 60)
+    assert Settings.from_env({"MONTHLY_UPDATE_HOURS": "07.30-21:00"}).monthly_hours == (450, 1260)
+    assert Settings.from_env({"MONTHLY_UPDATE_HOURS": "00:00-24:00"}).monthly_hours == (0, 1440)
+    for bad in ("8-20", "20:00-08:00", "08:00-25:00"):
+        with pytest.raises(SettingsError, match="MONTHLY_UPDATE_HOURS"):
+            Settings.from_env({"MONTHLY_UPDATE_HOURS": bad})
