@@ -186,8 +186,10 @@ async def kill_and_restart(kind: str, persons: int) -> dict[str, int]:
             await proc.start()
             await api.wait_until(lambda: api.accepted >= persons // 2, 600)
             await proc.kill()
-            at_kill = set(_accepted_chats(api))
-            in_flight = at_kill & await unsent_chats(app)
+            # in flight: the request reached the fake (it answers 50-150 ms later), the row
+            # is not marked sent
+            arrived = {int(c.params["chat_id"]) for c in api.calls_of("sendMessage")}
+            in_flight = arrived & await unsent_chats(app)
             await proc.start()
             await api.wait_until(lambda: set(_accepted_chats(api)) >= set(chats), 1200)
             while await pending(app):  # noqa: ASYNC110 - another process writes the rows

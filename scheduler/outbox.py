@@ -91,6 +91,10 @@ class TokenBucket:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
 
+class _ClaimLost(Exception):
+    """Our claim on a row ran out before it was sent (it may be another sender's now)."""
+
+
 @dataclass
 class SenderStats:
     sent: int = 0
@@ -145,6 +149,11 @@ class OutboxSender:
         self._chats: dict[str, TokenBucket] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        # Waiting for the global bucket in turn (asyncio.Lock is first come, first served):
+        # with a hundred chats waiting, a chat that keeps losing the race for the next
+        # token could wait past its claim's lease, be claimed again and sent twice.
+        self._turn = asyncio.Lock()
+        self._leases: dict[int, datetime] = {}  # claimed row -> when our claim ends
         self._last_429 = -1e9
 
     def wake(self, channel: str | None = None) -> None:
@@ -214,9 +223,14 @@ class OutboxSender:
     async def _claim(self, limit: int) -> list[OutboxItem]:
         now = self.clock()
         async with self.db.write() as conn:
-            return await store.claim(
+            items = await store.claim(
                 conn, self.channel, now, owner=self.owner, until=now + self.lease, limit=limit
             )
+        if len(self._leases) > 100_000:  # rows given up on another path: bounded memory
+            self._leases.clear()
+        for item in items:
+            self._leases[item.id] = now + self.lease
+        return items
 
     async def _send_all(self, items: list[OutboxItem]) -> None:
         await asyncio.gather(*(self._send_chat(chat) for chat in _by_chat(items)))
@@ -231,8 +245,16 @@ class OutboxSender:
                         self.monotonic),
         )  # fmt: skip
         for index, item in enumerate(items):
-            if not await self._send_one(item, bucket):
+            try:
+                sent = await self._send_one(item, bucket)
+            except _ClaimLost:  # the rest of the chat's claims ran out too: nothing to give back
+                for later in items[index + 1 :]:
+                    self._leases.pop(later.id, None)
+                break
+            if not sent:
                 rest = [i.id for i in items[index + 1 :]]
+                for later in items[index + 1 :]:
+                    self._leases.pop(later.id, None)
                 with contextlib.suppress(StorageUnavailable):
                     async with self.db.write() as conn:
                         await store.release(conn, rest)
@@ -251,7 +273,14 @@ class OutboxSender:
             await self._give_up(item, store.EXPIRED, "no longer useful")
             return True
         await self._wait_for(chat)
-        await self._wait_for(self.bucket)
+        async with self._turn:
+            await self._wait_for(self.bucket)
+        until = self._leases.pop(item.id, None)
+        if until is not None and self.clock() >= until:
+            # Our claim ran out while waiting: the row may be another sender's now.
+            log.warning("%s message %s: claim expired before sending; left to the next claim",
+                        self.channel, item.id)  # fmt: skip
+            raise _ClaimLost
         try:
             await self.deliver(item.address, item.message)
         except RetryLater as e:
