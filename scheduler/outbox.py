@@ -91,10 +91,6 @@ class TokenBucket:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
 
-class _ClaimLost(Exception):
-    """Our claim on a row ran out before it was sent (it may be another sender's now)."""
-
-
 @dataclass
 class SenderStats:
     sent: int = 0
@@ -129,10 +125,7 @@ class OutboxSender:
         self.channel = channel
         self.deliver = deliver
         self.clock = clock
-        # At most a tenth of a second saved up: in any one second no more than 1.1 x the
-        # rate goes out, so 25/s stays under Telegram's ~30/s (a full second's burst gave
-        # 429s at every start and after every pause).
-        self.bucket = TokenBucket(per_second, max(1.0, per_second / 10), monotonic)
+        self.bucket = TokenBucket(per_second, max(1.0, per_second), monotonic)
         self.chat_interval = chat_interval
         self.chat_burst = chat_burst
         self.ttl = ttl
@@ -153,7 +146,6 @@ class OutboxSender:
         # with a hundred chats waiting, a chat that keeps losing the race for the next
         # token could wait past its claim's lease, be claimed again and sent twice.
         self._turn = asyncio.Lock()
-        self._leases: dict[int, datetime] = {}  # claimed row -> when our claim ends
         self._last_429 = -1e9
 
     def wake(self, channel: str | None = None) -> None:
@@ -223,14 +215,9 @@ class OutboxSender:
     async def _claim(self, limit: int) -> list[OutboxItem]:
         now = self.clock()
         async with self.db.write() as conn:
-            items = await store.claim(
+            return await store.claim(
                 conn, self.channel, now, owner=self.owner, until=now + self.lease, limit=limit
             )
-        if len(self._leases) > 100_000:  # rows given up on another path: bounded memory
-            self._leases.clear()
-        for item in items:
-            self._leases[item.id] = now + self.lease
-        return items
 
     async def _send_all(self, items: list[OutboxItem]) -> None:
         await asyncio.gather(*(self._send_chat(chat) for chat in _by_chat(items)))
@@ -245,16 +232,8 @@ class OutboxSender:
                         self.monotonic),
         )  # fmt: skip
         for index, item in enumerate(items):
-            try:
-                sent = await self._send_one(item, bucket)
-            except _ClaimLost:  # the rest of the chat's claims ran out too: nothing to give back
-                for later in items[index + 1 :]:
-                    self._leases.pop(later.id, None)
-                break
-            if not sent:
+            if not await self._send_one(item, bucket):
                 rest = [i.id for i in items[index + 1 :]]
-                for later in items[index + 1 :]:
-                    self._leases.pop(later.id, None)
                 with contextlib.suppress(StorageUnavailable):
                     async with self.db.write() as conn:
                         await store.release(conn, rest)
@@ -275,12 +254,6 @@ class OutboxSender:
         await self._wait_for(chat)
         async with self._turn:
             await self._wait_for(self.bucket)
-        until = self._leases.pop(item.id, None)
-        if until is not None and self.clock() >= until:
-            # Our claim ran out while waiting: the row may be another sender's now.
-            log.warning("%s message %s: claim expired before sending; left to the next claim",
-                        self.channel, item.id)  # fmt: skip
-            raise _ClaimLost
         try:
             await self.deliver(item.address, item.message)
         except RetryLater as e:
