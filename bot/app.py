@@ -25,6 +25,7 @@ from bot.dialogs.eligibility import EligibilityDialog
 from bot.dialogs.evidence import EvidenceDialog
 from bot.dialogs.jobseeker import JobSeekerDialog
 from bot.dialogs.link import LinkDialog
+from bot.dialogs.monthly import MonthlyDialog
 from bot.dialogs.placement import PlacementDialog
 from bot.dialogs.portfolio import PortfolioDialog
 from bot.dialogs.profile import ProfileDialog
@@ -32,7 +33,7 @@ from bot.dialogs.vacancies import VacanciesDialog
 from bot.knowledge.faq import faq_params
 from bot.knowledge.search import warm_up
 from bot.link import store as links
-from bot.records import applications, evidence, placements
+from bot.records import applications, evidence, monthly, placements
 from bot.records import store as records
 from bot.settings import Settings, SettingsError
 from bot.storage import crypto
@@ -62,6 +63,7 @@ def build_router(settings: Settings) -> Router:
         PortfolioDialog(),
         CvDialog(),
         VacanciesDialog(settings.rules),
+        MonthlyDialog(settings.rules),  # the monthly progress updates (system events only)
         DeleteDataDialog(),
     ]
     consent = ConsentDialog(settings.consent_notice_version, settings.retention_days)
@@ -93,6 +95,7 @@ def build_services(
     placements.register(services, settings.rules)
     links.register(services, code_minutes=settings.sms.link_code_minutes, zone=settings.zone)
     vacancy_asks.register(services)
+    monthly.register(services)
     cv = CvService(files, domain or load_default_domain())
     cv.register(services)
     return services, cv

@@ -1,5 +1,5 @@
-"""`jkp-bot`: console, run (Telegram, SMS/WhatsApp), migrate, purge, rekey, evidence review,
-nlu, vacancies, applications, counselors, counseling, audit."""
+"""`jkp-bot`: console, run (Telegram, SMS/WhatsApp), scheduler, migrate, purge, rekey, evidence
+review, nlu, vacancies, applications, counselors, counseling, audit."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run on Telegram (long polling, or webhooks when WEBHOOK_URL is set) and on "
         "SMS/WhatsApp when SMS_PROVIDER is set",
+    )
+    sub.add_parser(
+        "scheduler",
+        help="run the periodic jobs (monthly updates, reminders, purge) and the outbox senders "
+        "alone: no polling, no webhook",
     )
     sub.add_parser("migrate", help="upgrade the database schema and exit")
     sub.add_parser("purge", help="delete data of users inactive beyond DATA_RETENTION_DAYS")
@@ -111,6 +116,34 @@ async def _run(settings: Settings) -> None:
             if sms is not None:
                 await sms.close()
     finally:
+        await app.close()
+
+
+async def _scheduler(settings: Settings) -> None:
+    from bot.app import build_app
+    from bot.channels.telegram_delivery import telegram_sender
+    from scheduler.outbox import OutboxSender
+    from scheduler.runner import SchedulerRuntime
+
+    app = await build_app(settings)
+    senders: list[OutboxSender] = []
+    bot = None
+    if settings.telegram_token:
+        sender, bot = telegram_sender(app)
+        senders.append(sender)
+    sms = None
+    if settings.sms.enabled:  # SMS and WhatsApp are sent from here too
+        from bot.channels.sms.runtime import SmsRuntime
+
+        sms = SmsRuntime(app)
+        senders.extend(sms.senders)
+    try:
+        await SchedulerRuntime(app, senders).run()
+    finally:
+        if bot is not None:
+            await bot.session.close()
+        if sms is not None:
+            await sms.close()
         await app.close()
 
 
@@ -208,6 +241,19 @@ def _dispatch(command: str, settings: Settings) -> int:
             return 2
         try:
             asyncio.run(_run(settings))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
+            return 130
+        return 0
+    if command == "scheduler":
+        if not settings.telegram_token and not settings.sms.enabled:
+            print(
+                "jkp-bot: nothing to send with: set TELEGRAM_BOT_TOKEN or SMS_PROVIDER (the "
+                "scheduler sends what the sweeps and the bot queue).",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            asyncio.run(_scheduler(settings))
         except KeyboardInterrupt:  # Ctrl-C while starting, before the runtime handles signals
             return 130
         return 0

@@ -87,6 +87,27 @@ def _ints(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[
     return values
 
 
+_HOURS = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def _hours(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A daily window as minutes after midnight, start inclusive, end exclusive
+    (``08:00-20:00``; ``00:00-24:00`` is the whole day)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    m = _HOURS.match(raw)
+    if not m:
+        raise SettingsError(f"{name} must look like 08:00-20:00, got {raw!r}")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise SettingsError(f"{name}: no such time in {raw!r}")
+    first, end = h1 * 60 + m1, h2 * 60 + m2
+    if end <= first:
+        raise SettingsError(f"{name} must end after it starts, got {raw!r}")
+    return first, end
+
+
 def _ledger_count(env: Mapping[str, str]) -> LedgerCount:
     raw = env.get("LEDGER_COUNT", "").strip().lower() or "companies"
     if raw == "companies":
@@ -290,6 +311,10 @@ class Settings:
     nlu_cache_dir: str = ""
     vacancy_feed_url: str = ""  # VACANCY_FEED_URL: CSV or JSON Lines, fetched on a schedule
     vacancy_feed_minutes: int = 60  # VACANCY_FEED_INTERVAL_MINUTES
+    # Monthly progress updates (scheduler/monthly.py): sent only within these local hours
+    # (minutes after midnight, end exclusive) of the person's zone; swept this often.
+    monthly_hours: tuple[int, int] = (8 * 60, 20 * 60)  # MONTHLY_UPDATE_HOURS
+    monthly_sweep_minutes: int = 15  # MONTHLY_SWEEP_MINUTES
     rules: RuleSettings = field(default_factory=RuleSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
@@ -379,6 +404,10 @@ class Settings:
             vacancy_feed_url=env.get("VACANCY_FEED_URL", "").strip(),
             vacancy_feed_minutes=_int(
                 env, "VACANCY_FEED_INTERVAL_MINUTES", defaults.vacancy_feed_minutes, 5
+            ),
+            monthly_hours=_hours(env, "MONTHLY_UPDATE_HOURS", defaults.monthly_hours),
+            monthly_sweep_minutes=_int(
+                env, "MONTHLY_SWEEP_MINUTES", defaults.monthly_sweep_minutes, 1
             ),
             rules=rules,
             sms=SmsSettings.from_env(env),

@@ -11,6 +11,7 @@ killed halfway loses nothing: the next run continues).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from bot.app import App
 from bot.core.services import Scope
 from bot.storage import outbox, people
 from scheduler.fallback import Fallback
+from scheduler.monthly import add_monthly_jobs
 from scheduler.placement import add_placement_jobs, sweep_placement_reminders
 
 log = logging.getLogger(__name__)
@@ -65,9 +67,12 @@ async def purge_inactive(app: App, batch: int = PURGE_BATCH) -> int:
     return deleted
 
 
-def build_scheduler(app: App, *, fallback: Fallback | None = None) -> AsyncIOScheduler:
-    """The jobs, not yet started (``scheduler.start()`` inside the running loop).
-    ``fallback``: essential messages undelivered too long are handed to SMS every minute."""
+def build_scheduler(
+    app: App, stop: asyncio.Event | None = None, *, fallback: Fallback | None = None
+) -> AsyncIOScheduler:
+    """The jobs, not yet started (``scheduler.start()`` inside the running loop); ``stop``
+    tells a long job that the process is stopping. ``fallback``: essential messages
+    undelivered too long are handed to SMS every minute."""
     scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
     if fallback is not None:
         scheduler.add_job(
@@ -85,6 +90,7 @@ def build_scheduler(app: App, *, fallback: Fallback | None = None) -> AsyncIOSch
         replace_existing=True,
     )
     add_placement_jobs(scheduler, app)  # deadline reminders of the placement report
+    add_monthly_jobs(scheduler, app, stop)  # monthly progress updates, caught up once at start
     return scheduler
 
 

@@ -158,6 +158,10 @@ class OutboxSender:
         self._chats: dict[str, TokenBucket] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        # Waiting for the global bucket in turn (asyncio.Lock is first come, first served):
+        # with a hundred chats waiting, a chat that keeps losing the race for the next
+        # token could wait past its claim's lease, be claimed again and sent twice.
+        self._turn = asyncio.Lock()
         self._last_429 = -1e9
 
     def wake(self, channel: str | None = None) -> None:
@@ -281,7 +285,8 @@ class OutboxSender:
             await self._give_up(item, store.EXPIRED, "no longer useful")
             return True
         await self._wait_for(chat)
-        await self._wait_for(self.bucket)
+        async with self._turn:
+            await self._wait_for(self.bucket)
         try:
             await self.deliver(item.address, item.message)
         except RetryLater as e:

@@ -13,6 +13,8 @@ application for the person as "Lamar sekarang" does (``{source_id, title, compan
 (``{source_id, status}``), and ``expect`` then lists what reached the person. A script with
 ``catalogue: relevance`` starts with the test catalogue of tests/vacancies/data loaded (84
 vacancies, posted around the frozen clock's 2 June 2025).
+``advance`` moves the frozen clock (``{days: 9}``); ``sweep: monthly`` runs the monthly
+progress sweep (scheduler/monthly.py) and takes what it queued as the turn's messages.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
 """
@@ -31,10 +33,12 @@ from bot.core.domain import PLAIN_CHANNELS
 from bot.records.model import RecordApplication
 from bot.settings import SmsSettings
 from bot.testing.client import ChatClient
+from bot.testing.clock import FrozenClock
 from bot.testing.db import apply_effects, snapshot
 from bot.testing.images import sample
 from bot.testing.sms_client import SmsChatClient, sms_harness
 from bot.vacancies.status import ApplicationStatuses
+from scheduler.monthly import monthly_sweep
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.yml"))
 CATALOGUE = Path(__file__).parent / "vacancies" / "data" / "relevance_catalogue.csv"
@@ -92,6 +96,16 @@ async def replay(
         elif "apply" in step or "operator_status" in step:
             assert app is not None, f"{where}: records need the app"
             await _operator(app, client, step)
+        elif "advance" in step:
+            assert app is not None, f"{where}: the clock is the app's"
+            clock = app.engine.clock
+            assert isinstance(clock, FrozenClock), f"{where}: the clock is not frozen"
+            clock.advance(**step["advance"])
+            client.last = []
+        elif "sweep" in step:
+            assert app is not None and step["sweep"] == "monthly", where
+            await monthly_sweep(app)
+            await _drain(client)
         if turns is not None and isinstance(client, SmsChatClient):
             turns.append((client.segments(), client.said()))
         assert client.said() == step["expect"], f"{where}\n{client.text()}"
@@ -119,6 +133,11 @@ async def _operator(app: App, client: ChatClient | SmsChatClient, step: dict[str
     change = step["operator_status"]
     await ApplicationStatuses(app).change("karirhub", str(change["source_id"]), snap.person.id,
                                           str(change["status"]))  # fmt: skip
+    await _drain(client)
+
+
+async def _drain(client: ChatClient | SmsChatClient) -> None:
+    """Send what was queued outside a turn, as a channel does; ``client.last`` what arrived."""
     before = len(client.output.replies)
     if isinstance(client, SmsChatClient):
         await client.harness.drain()

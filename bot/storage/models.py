@@ -418,5 +418,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, othe
 # Tables of other packages share this metadata (imported last: they subclass Base).
 import bot.counseling.tables  # noqa: E402
 import bot.link.tables  # noqa: E402
+import bot.records.monthly_tables  # noqa: E402
 import bot.records.placement_table  # noqa: E402
 import bot.vacancies.tables  # noqa: E402, F401
