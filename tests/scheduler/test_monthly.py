@@ -108,7 +108,7 @@ async def test_month_start_says_how_the_month_before_ended_and_what_this_one_nee
     (to_behind,) = got["behind"]
     assert "Bulan manfaat ke-1 sudah selesai, tetapi syaratnya belum terpenuhi" in to_behind.plain
     assert "- Lamaran lewat katalog: 2 dari 5 perusahaan" in to_behind.plain
-    assert to_behind.payloads() == ["menu:evidence"]
+    assert to_behind.payloads() == ["menu:evidence", "menu:vacancies:forme"]
     assert "Ketik STOP" in to_behind.plain
 
     # a rerun, later the same day: nothing new
@@ -143,7 +143,7 @@ async def test_nudge_and_warning_go_only_to_those_behind(app: App, clock: Frozen
     assert "Bulan manfaat ke-2 sudah setengah jalan: sisa 14 hari" in nudge.plain
     assert "- Lamaran lewat katalog: 2 dari 5 perusahaan" in nudge.plain
     assert "3 lagi lewat katalog" in nudge.plain
-    assert nudge.payloads() == ["menu:evidence"]
+    assert nudge.payloads() == ["menu:evidence", "menu:vacancies:forme"]
     assert await monthly_sweep(app) == 0
 
     at(clock, datetime(2026, 2, 26, 3, 0, tzinfo=UTC))
