@@ -20,7 +20,7 @@ from aiogram.methods import (
 )
 from pydantic._internal import _generics
 
-from bot.channels import telegram
+from bot.channels import telegram_delivery
 from bot.channels.telegram import BotSession
 
 REPLY = json.dumps({"ok": True, "result": {"message_id": 7, "date": 0, "text": "x",
@@ -64,5 +64,5 @@ def test_without_it_pydantic_builds_them_again(monkeypatch: pytest.MonkeyPatch) 
     keeps them itself, this fails and the workaround can go)."""
     rare = GetMyShortDescription()  # a reply model nothing else in the suite keeps
     reply = '{"ok": true, "result": {"short_description": "x"}}'
-    assert rare.__returning__ not in telegram._RESPONSE_MODELS
+    assert rare.__returning__ not in telegram_delivery._RESPONSE_MODELS
     assert _models_built(AiohttpSession(), monkeypatch, [(rare, reply)]) == 1

@@ -167,6 +167,9 @@ def sample_values() -> dict[str, str]:
             "Apakah Bapak punya SIM B1?"
         ),
         "zone": "WIB",
+        # monthly progress updates (issue 10): "melamar ke 5 perusahaan"
+        "companies": "10",
+        "unit": "perusahaan",
         # the placement report (issue 10): dates as format_date writes them; working days left
         **{name: format_date(date(2025, 9, 30)) for name in ("hired", "reported")},
         # Lamaran saya and Unduh CV (issue 8)
