@@ -542,3 +542,60 @@ async def test_evidence_is_reviewed_from_the_topic_through_the_hook(
         runtime.stop.set()
         await asyncio.wait_for(task, 15)
         await app.close()
+
+
+async def test_an_sms_beneficiary_with_a_telegram_counselor(
+    rt: TelegramRuntime, api: FakeBotAPI, clock: FrozenClock
+) -> None:
+    """The person texts by SMS (through the webhook, signed as Twilio signs it; replies
+    through the outbox to the fake gateway), the counselor works on Telegram: the request,
+    the slot, the session both ways (a counselor's photo becomes a line saying it cannot be
+    shown by SMS) and its end."""
+    from bot.testing.sms_client import SmsChatClient, sms_harness
+
+    async with sms_harness(rt.app) as harness:
+        app = harness.app
+        client = SmsChatClient(harness)
+        await client.send("halo")
+        await client.click("consent:agree")
+        async with app.db.read() as conn:
+            snap = await people.snapshot(conn, "sms", client.number)
+        assert snap is not None
+        job = catalog().occupations[0].title
+        async with app.db.write() as conn:
+            record = RegistrationRecord(job, "ter_phk", "none")
+            await save_registration(conn, snap.person.id, record, clock())
+        await client.click("menu:counseling")
+        await client.send("1")  # Daftar sebagai konseli
+        assert "utter_counseling_registered" in client.said()
+        await client.click("counseling:ask")
+        await client.send("Saya ingin tahu pelatihan yang cocok untuk saya")
+        assert client.said()[0] == "utter_counseling_requested"
+        await group_press(api, SITI, "cs:ok:")
+        await group_press(api, SITI, "cs:slot:", "202506021100")
+        await until(api, lambda: bool(api.topics.get(GROUP)), "the person's topic")
+        thread = topic(api)
+        await harness.drain()
+        assert any("Senin, 2 Juni 2025 pukul 11.00 WIB" in r.text for r in client.output.replies)
+        assert any("11.00 WIB" in m.body for m in harness.fake.sent)  # it went by SMS
+        clock.advance(hours=1)
+        await client.send("menu")
+        replies = await client.click("menu:counseling")
+        assert "1. Mulai konseling" in replies[0].plain
+        await client.send("1")
+        assert client.said() == ["utter_counseling_started"]
+        await client.send("Baik, terima kasih")  # in session: for the counselor
+        said = lambda: api.topic_texts(GROUP, thread)  # noqa: E731
+        await until(api, lambda: any(t.endswith(": Baik, terima kasih") for t in said()), "sent")
+        api.push_update(forum_update(GROUP, SITI, "Ini brosurnya", thread=thread,
+                                     photo="AgACbrosur"))  # fmt: skip
+        await until(api, lambda: any("SMS atau konsol" in t for t in said()), "counselor told")
+        await harness.drain()
+        last = client.output.replies[-1]
+        assert last.keys == ("utter_counselor_says", "utter_counselor_file_not_shown")
+        assert "Siti Rahma: Ini brosurnya" in harness.fake.sent[-1].body
+        api.push_update(forum_update(GROUP, SITI, "/selesai", thread=thread))
+        await until(api, lambda: any("selesai. Kertas kerja" in t for t in
+                                     api.topic_texts(GROUP, thread)), "ended")  # fmt: skip
+        await harness.drain()
+        assert client.output.replies[-1].keys[0] == "utter_counseling_ended"
