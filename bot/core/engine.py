@@ -1,14 +1,16 @@
 """The engine: one door for every event, whether a person wrote or something happened to them.
 
-A turn:
-1. **Read** (no write lock): drop a redelivered event, load the identity's snapshot — its
-   person, the person's version, the conversation state.
+A turn is one transaction (``Database.turn``: no lock is held until it writes; on SQLite it
+waits its turn among this process's writers):
+1. **Read** the identity's snapshot — its person, the person's version, the conversation
+   state.
 2. **Route** (pure): understand the input, let the router decide; when a dialog asks for
-   something (``Context.ask``), answer it on the read connection and route again with the
-   answer. Slow pure work (fuzzy matching, rendering) happens here, outside any lock.
-3. **Write** (one transaction): record the event id, bump the person's version if it is still
-   the snapshot's (else another process wrote meanwhile: compute the turn again), apply the
-   effects, save the state, queue the replies in the outbox.
+   something (``Context.ask``), answer it on the same connection and route again with the
+   answer (a slow query, ``Query.slow``, is answered before the transaction).
+3. **Write**: record the event id (a redelivered event stops here, rolled back), bump the
+   person's version if it is still the snapshot's (else another process wrote meanwhile:
+   roll back and compute the turn again), apply the effects, save the state, queue the
+   replies in the outbox.
 
 Events of one conversation are processed one at a time in a process (a lock per identity);
 across processes the version check keeps every answer. A database that cannot be reached
@@ -58,7 +60,7 @@ from bot.core.types import (
 )
 from bot.storage import outbox, people
 from bot.storage.crypto import address_hash
-from bot.storage.db import Database, StorageUnavailable
+from bot.storage.db import Database, StorageUnavailable, WriteConflict
 from nlu.interpreter import Interpreter, normalise
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,28 @@ class _Duplicate(Exception):
     """The event was recorded meanwhile (a redelivery racing the original)."""
 
 
+class _Skip(Exception):
+    """Nothing to do after all (no consent, opted out, gone): the transaction rolls back."""
+
+
+class _Slow(Exception):
+    """The turn asks slow queries (``Query.slow``): answer them outside the transaction."""
+
+    def __init__(self, scope: Scope, queries: list[Query[Any]]) -> None:
+        super().__init__(", ".join(type(q).__name__ for q in queries))
+        self.scope, self.queries = scope, queries
+
+
+class _Legacy(Exception):
+    """The stored conversation has an older shape: upgrade it, then compute the turn."""
+
+    def __init__(
+        self, snap: people.Snapshot | None, state: ConversationState, effects: list[Effect]
+    ) -> None:
+        super().__init__("a conversation in an older shape")
+        self.snap, self.state, self.effects = snap, state, effects
+
+
 @dataclass(frozen=True)
 class _Target:
     """Where a turn's replies go."""
@@ -168,48 +192,73 @@ class Engine:
         return queued
 
     async def _user_turn(self, event: InboundEvent) -> int:
+        """One transaction: the event recorded (a redelivery stops here), the snapshot read,
+        the turn routed (its questions answered on the same connection), the state and the
+        replies written. Another process writing to the person meanwhile rolls it all back
+        and the turn is computed again."""
         target = _Target(event.channel, event.sender_id)
+        key = (event.channel, event.event_id) if event.event_id else None
+        answers: dict[Query[Any], Any] = {}  # slow queries, answered outside the transaction
+        exclusive = False  # after a conflict on SQLite: hold the write lock from the start
         for _ in range(MAX_ATTEMPTS):
             now = self.clock()
-            async with self.db.read() as conn:
-                if event.event_id and await people.is_processed(
-                    conn, event.channel, event.event_id
-                ):
-                    log.info("dropped a redelivered event %s:%s", event.channel, event.event_id)
-                    return 0
-                snap = await people.snapshot(conn, event.channel, event.sender_id)
-                state, legacy = self._state(snap)
-                if legacy:
-                    await self._upgrade(snap, state, legacy, now)
-                    continue
-                flags = _flags(snap)
-                scope = _scope(snap, event.channel, now)
-                pager = self.pagers.get(event.channel)
-                if pager and state.more and event.kind is EventKind.TEXT and asks_more(event.text):
-                    messages, state.more = pager.page(held_messages(state.more))
-                    outcome = Outcome(state, messages)  # LAGI: the next page of what was held
-                else:
-                    state.more = []  # anything else: they moved on
-                    inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
-                    outcome = await self._route(
-                        conn, scope, snap, now, state,
-                        partial(self.router.route, state=state, flags=flags, inp=inp),
-                    )  # fmt: skip
-                    if pager:
-                        messages, outcome.state.more = pager.page(outcome.messages)
-                        outcome = replace(outcome, messages=messages)
             try:
-                return await self._write(
-                    snap, scope, target, now, outcome, outcome.effects,
-                    event_key=(event.channel, event.event_id) if event.event_id else None,
-                    inbound=True,
-                )  # fmt: skip
+                async with self.db.turn(exclusive=exclusive) as conn:
+                    snap = await people.snapshot(conn, event.channel, event.sender_id)
+                    state, legacy = self._state(snap)
+                    if legacy:
+                        raise _Legacy(snap, state, legacy)
+                    scope = _scope(snap, event.channel, now)
+                    outcome = await self._user_outcome(
+                        conn, event, snap, scope, state, now, answers
+                    )
+                    queued = await self._write(
+                        conn, snap, scope, target, now, outcome, event_key=key, inbound=True
+                    )
             except _Retry:
+                continue
+            except WriteConflict:
+                exclusive = True
                 continue
             except _Duplicate:
                 log.info("dropped a redelivered event %s:%s", event.channel, event.event_id)
                 return 0
+            except _Legacy as old:
+                await self._upgrade(old.snap, old.state, old.effects, now)
+                continue
+            except _Slow as slow:
+                await self._answer_slow(slow, answers)
+                continue
+            await self._after_commit(scope)
+            return queued
         raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
+
+    async def _user_outcome(
+        self,
+        conn: AsyncConnection,
+        event: InboundEvent,
+        snap: people.Snapshot | None,
+        scope: Scope,
+        state: ConversationState,
+        now: datetime,
+        answers: dict[Query[Any], Any],
+    ) -> Outcome:
+        """What the turn answers: the next page of what was held (LAGI on a paged channel),
+        else the router's outcome (paged when the channel pages)."""
+        pager = self.pagers.get(event.channel)
+        if pager and state.more and event.kind is EventKind.TEXT and asks_more(event.text):
+            messages, state.more = pager.page(held_messages(state.more))
+            return Outcome(state, messages)  # LAGI: the next page of what was held
+        state.more = []  # anything else: they moved on
+        inp = self.understand(event, state, now.astimezone(self._zone(snap)).date())
+        outcome = await self._route(
+            conn, scope, snap, now, state,
+            partial(self.router.route, state=state, flags=_flags(snap), inp=inp), answers,
+        )  # fmt: skip
+        if pager:
+            messages, outcome.state.more = pager.page(outcome.messages)
+            outcome = replace(outcome, messages=messages)
+        return outcome
 
     # -- system events ----------------------------------------------------------------
     async def handle_system(self, event: SystemEvent) -> int:
@@ -249,34 +298,47 @@ class Engine:
     ) -> int:
         target = _Target(channel, address)
         key = (SYSTEM_CHANNEL, event.key) if event.key else None
+        answers: dict[Query[Any], Any] = {}
+        exclusive = False  # after a conflict on SQLite: hold the write lock from the start
         for _ in range(MAX_ATTEMPTS):
             now = self.clock()
-            async with self.db.read() as conn:
-                snap = await people.snapshot_of(conn, identity_id)
-                if snap is None:
-                    return 0
-                person = snap.person
-                if person.consent != "granted" or (person.opted_out and not event.essential):
-                    return 0
-                state, legacy = self._state(snap)
-                if legacy:
-                    await self._upgrade(snap, state, legacy, now)
-                    continue
-                scope = _scope(snap, channel, now)
-                outcome = await self._route(
-                    conn, scope, snap, now, state,
-                    partial(self.router.route_system, state=state, flags=_flags(snap), event=event),
-                )  # fmt: skip
             try:
-                return await self._write(
-                    snap, scope, target, now, outcome, outcome.effects,
-                    event_key=key, inbound=False, essential=event.essential,
-                    idempotency=event.key,
-                )  # fmt: skip
+                async with self.db.turn(exclusive=exclusive) as conn:
+                    snap = await people.snapshot_of(conn, identity_id)
+                    if snap is None:
+                        raise _Skip
+                    person = snap.person
+                    if person.consent != "granted" or (person.opted_out and not event.essential):
+                        raise _Skip
+                    state, legacy = self._state(snap)
+                    if legacy:
+                        raise _Legacy(snap, state, legacy)
+                    scope = _scope(snap, channel, now)
+                    outcome = await self._route(
+                        conn, scope, snap, now, state,
+                        partial(self.router.route_system, state=state, flags=_flags(snap),
+                                event=event),
+                        answers,
+                    )  # fmt: skip
+                    queued = await self._write(
+                        conn, snap, scope, target, now, outcome, event_key=key, inbound=False,
+                        essential=event.essential, idempotency=event.key,
+                    )  # fmt: skip
             except _Retry:
                 continue
-            except _Duplicate:
+            except WriteConflict:
+                exclusive = True
+                continue
+            except (_Duplicate, _Skip):
                 return 0
+            except _Legacy as old:
+                await self._upgrade(old.snap, old.state, old.effects, now)
+                continue
+            except _Slow as slow:
+                await self._answer_slow(slow, answers)
+                continue
+            await self._after_commit(scope)
+            return queued
         raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
 
     # -- the three steps ----------------------------------------------------------------
@@ -318,72 +380,87 @@ class Engine:
         now: datetime,
         state: ConversationState,
         route: Callable[[Context], Outcome],
+        answers: dict[Query[Any], Any],
     ) -> Outcome:
-        """Run the pure router; answer what it asks (reads only) and run it again."""
+        """Run the pure router; answer what it asks and run it again. ``answers`` holds the
+        slow queries answered before the transaction; a slow query not among them raises
+        :class:`_Slow`."""
         person = snap.person if snap else None
         local = now.astimezone(self._zone(snap))
-        answers: dict[Query[Any], Any] = {}
+        answers = dict(answers)
         for _ in range(MAX_ROUNDS):
             ctx = Context(local, state.dialogs, answers, scope.channel, person)
             try:
                 return route(ctx)
             except NeedAnswers as need:
+                slow = [q for q in need.queries if q.slow and q not in answers]
+                if slow:
+                    raise _Slow(scope, slow) from None
                 for query in need.queries:
                     if query not in answers:
                         answers[query] = await self.services.answer(conn, scope, query)
         raise RuntimeError(f"a turn asked more than {MAX_ROUNDS} rounds of questions")
 
+    async def _answer_slow(self, slow: _Slow, answers: dict[Query[Any], Any]) -> None:
+        """Answer slow queries on a read-only connection, before the turn's transaction."""
+        async with self.db.read() as conn:
+            for query in slow.queries:
+                answers[query] = await self.services.answer(conn, slow.scope, query)
+
     async def _write(
         self,
+        conn: AsyncConnection,
         snap: people.Snapshot | None,
         scope: Scope,
         target: _Target,
         now: datetime,
         outcome: Outcome,
-        effects: Iterable[Effect],
         *,
         event_key: tuple[str, str] | None,
         inbound: bool,
         essential: bool = False,
         idempotency: str | None = None,
     ) -> int:
-        async with self.db.write() as conn:
-            if event_key and not await people.mark_processed(conn, *event_key, now):
-                raise _Duplicate
-            if snap is None:
-                created = await people.create_identity(conn, target.channel, target.address, now)
-                if created is None:
-                    raise _Retry
-                snap = created
-            if not await people.claim_version(
-                conn, snap.person.id, snap.version, now, seen=inbound
-            ):
+        """The turn's writes, in the turn's transaction: the event id (else
+        :class:`_Duplicate`), the person's version (else :class:`_Retry`), the effects, the
+        state, the replies."""
+        if event_key and not await people.mark_processed(conn, *event_key, now):
+            raise _Duplicate
+        if snap is None:
+            created = await people.create_identity(conn, target.channel, target.address, now)
+            if created is None:
                 raise _Retry
-            if inbound:
-                await people.touch_identity(conn, snap.identity_id, now)
-            scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
-            deleted = False
-            for effect in effects:
-                if isinstance(effect, DeleteMyData):
-                    await self.delete_person(conn, scope, snap.person.id)
-                    deleted = True
-                    break
-                await self.services.apply(conn, scope, effect)
-            if not deleted:
-                outcome.state.pending = self._choices(outcome, target.channel)
-                await people.save_state(
-                    conn, snap.identity_id, snap.person.id, outcome.state.to_json(), now
-                )
-            await self._enqueue(
-                conn, target, None if deleted else snap.person.id, outcome.messages, now,
-                essential=essential, idempotency=idempotency,
-            )  # fmt: skip
+            snap = created
+        if not await people.claim_version(conn, snap.person.id, snap.version, now, seen=inbound):
+            raise _Retry
+        if inbound:
+            await people.touch_identity(conn, snap.identity_id, now)
+        scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
+        deleted = False
+        for effect in outcome.effects:
+            if isinstance(effect, DeleteMyData):
+                await self.delete_person(conn, scope, snap.person.id)
+                deleted = True
+                break
+            await self.services.apply(conn, scope, effect)
+        if not deleted:
+            outcome.state.pending = self._choices(outcome, target.channel)
+            await people.save_state(
+                conn, snap.identity_id, snap.person.id, outcome.state.to_json(), now
+            )
+        await self._enqueue(
+            conn, target, None if deleted else snap.person.id, outcome.messages, now,
+            essential=essential, idempotency=idempotency,
+        )  # fmt: skip
+        return len(outcome.messages)
+
+    @staticmethod
+    async def _after_commit(scope: Scope) -> None:
         for hook in scope.after_commit:
             try:
                 await hook()
             except Exception:
                 log.exception("work after a turn failed")
-        return len(outcome.messages)
 
     async def delete_person(self, conn: AsyncConnection, scope: Scope, person_id: int) -> None:
         """HAPUS and the retention purge: every feature's own cleanup, then the person and

@@ -1,9 +1,9 @@
 """How the engine answers what dialogs ask and carries out what they want done.
 
 Each feature registers, for its query and effect types, a handler that does the I/O:
-``services.on_query(RegistrationQuery)(handler)``. The engine answers queries on a read-only
-connection before it writes anything, and applies effects in the turn's one write
-transaction. Dialogs never see this module.
+``services.on_query(RegistrationQuery)(handler)``. The engine answers queries and applies
+effects in the turn's one transaction (a slow query, ``Query.slow``, is answered before it on
+a read-only connection). Dialogs never see this module.
 """
 
 from __future__ import annotations

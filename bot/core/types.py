@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from nlu.interpreter import Parse
@@ -248,7 +248,11 @@ T = TypeVar("T")
 class Query(Generic[T]):
     """A question for the world whose answer has type ``T``. Concrete queries are frozen
     (hashable) dataclasses; the engine answers each through the handler registered for its
-    type, on a read-only connection, before any write."""
+    type, on the turn's connection. A query whose answer takes long or leaves the process
+    (a download, a PDF) says ``slow = True``: the engine answers it before the turn's
+    transaction, on a read-only connection, so no write lock waits for it."""
+
+    slow: ClassVar[bool] = False
 
 
 class NeedAnswers(Exception):

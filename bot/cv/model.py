@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from bot.core.types import Query
 
@@ -25,6 +25,8 @@ class CvQuery(Query[CvFile | None]):
     """Make the person's CV from their profile as it is now (None: no name in the profile
     yet). Answering it writes one file to the file store (never the database); the channel
     that delivers it deletes it, and HAPUS or the daily sweep removes a leftover."""
+
+    slow: ClassVar[bool] = True  # a photo download and a PDF: outside the turn's transaction
 
 
 class StoredFiles(Protocol):

@@ -38,6 +38,20 @@ class StorageUnavailable(RuntimeError):
     """The database cannot be reached or is locked for too long: try again later."""
 
 
+class WriteConflict(RuntimeError):
+    """A :meth:`Database.turn` on SQLite could not write what it read: another process
+    committed since (``SQLITE_BUSY_SNAPSHOT``) or is writing now (``SQLITE_BUSY``, returned at
+    once to a transaction that holds a snapshot). Compute the turn again, exclusively."""
+
+
+SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT = 5, 517
+
+
+def _busy(error: BaseException) -> bool:
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlite_errorcode", None) in (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT)
+
+
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (postgres://, postgresql://, sqlite:///) for async drivers."""
     for prefix in ("postgres://", "postgresql://"):
@@ -158,6 +172,29 @@ class Database:
             async with self._writer(), self.engine.connect() as conn, conn.begin():
                 yield conn
         except Exception as e:
+            if _unavailable(e):
+                raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
+            raise
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, exclusive: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A transaction that reads, then writes, with no lock held while it reads: a turn
+        (bot/core/engine.py). On SQLite a deferred ``BEGIN`` taken in this process's writer
+        queue: other processes can write until the turn's first write, and if one did (or is
+        writing then), :class:`WriteConflict`; the caller computes the turn again with
+        ``exclusive`` (``BEGIN IMMEDIATE``, as :meth:`write`: it waits for the lock up to
+        the busy timeout). On PostgreSQL an ordinary transaction (the caller checks
+        versions)."""
+        try:
+            if self.sqlite and not exclusive:
+                async with self._writer(), read_only(self.engine) as conn:
+                    yield conn
+            else:
+                async with self._writer(), self.engine.connect() as conn, conn.begin():
+                    yield conn
+        except Exception as e:
+            if self.sqlite and not exclusive and _busy(e):
+                raise WriteConflict(str(e)) from e
             if _unavailable(e):
                 raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
             raise
