@@ -220,6 +220,7 @@ class Project:
 
     async def start(self) -> None:
         self.app.engine.on_queued = self.sender.wake
+        self.app.engine.attach_sender(self.sender)
         self.task = asyncio.create_task(self.sender.run(self.stop))
 
     async def close(self) -> None:

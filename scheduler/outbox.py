@@ -170,10 +170,41 @@ class OutboxSender:
         # token could wait past its claim's lease, be claimed again and sent twice.
         self._turn = asyncio.Lock()
         self._last_429 = -1e9
+        # Messages a turn of this process queued already claimed for this sender
+        # (bot/storage/outbox.py ``chat_is_clear``) come through :meth:`take`.
+        self.accepting = False  # while :meth:`run` runs
+        self._inflight: dict[asyncio.Task[None], int] = {}  # chat tasks, their claimed count
+        self._queues: dict[str, list[OutboxItem]] = {}  # the chats being sent, in order
+        self._waiting: set[str] = set()  # chats whose last message could not go: not handed
+        self._give_back: list[int] = []  # handed while their chat waits: released, claimed
+        self._dirty = True  # something was queued that nobody claimed yet
+        # Group commit of sent marks: chats that finish while a mark is being written share
+        # the next transaction (:meth:`_mark_sent`).
+        self._marks: list[int] = []
+        self._marked: asyncio.Future[None] | None = None  # done when ``_marks`` are written
+        self._marker: asyncio.Task[None] | None = None
 
     def wake(self, channel: str | None = None) -> None:
         if channel in (None, self.channel):
+            self._dirty = True
             self._wake.set()
+
+    def take(self, items: list[OutboxItem]) -> None:
+        """Messages a turn just queued, already claimed for this sender: sent at once, after
+        what their chat has in flight here. A chat that is waiting (a 429, an outage) gets
+        them back as ordinary queued messages, to go behind its earlier ones."""
+        for chat in _by_chat(items):
+            key = chat[0].chat_key
+            if (queue := self._queues.get(key)) is not None:
+                queue.extend(chat)
+            elif key in self._waiting or not self.accepting:
+                self._give_back.extend(item.id for item in chat)
+            else:
+                self._start(chat)
+        self._wake.set()
+
+    def _start(self, chat: list[OutboxItem]) -> None:
+        self._inflight[asyncio.create_task(self._send_chat(chat))] = len(chat)
 
     # -- the loop ---------------------------------------------------------------------
     async def drain(self) -> int:
@@ -188,47 +219,72 @@ class OutboxSender:
                 await self._send_all(items)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set: whenever woken, and every ``poll_seconds`` for
-        postponed messages. While chats are in flight, more are claimed as soon as there is
-        room (a pipeline), so the rate limit, not a round trip, sets the pace. On stop, the
-        messages in hand are finished first."""
-        inflight: dict[asyncio.Task[None], int] = {}
+        """Send until ``stop`` is set: what turns hand over (:meth:`take`), what is queued
+        otherwise when woken, and every ``poll_seconds`` what was postponed. While chats are
+        in flight, more are claimed as soon as there is room (a pipeline), so the rate limit,
+        not a round trip, sets the pace. On stop, the messages in hand are finished first."""
+        inflight = self._inflight
         failures = 0
-        while not stop.is_set():
-            self._wake.clear()
-            room = self.batch - sum(inflight.values())
-            items: list[OutboxItem] = []
-            if room >= max(1, self.batch // 4):
-                try:
-                    items = await self._claim(room)
-                    failures = 0
-                except StorageUnavailable as e:
-                    failures += 1
-                    log.warning("outbox: database unavailable (%s); trying again", e)
-                except Exception:
-                    failures += 1
-                    log.exception("outbox claim failed")
-            for chat in _by_chat(items):
-                inflight[asyncio.create_task(self._send_chat(chat))] = len(chat)
-            if items and len(items) >= room:
-                continue  # there may be more, and room for them
-            # (fewer than asked: the queue is empty for now; a wake meanwhile is still set)
-            wake = asyncio.ensure_future(self._wake.wait())
-            stopping = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait(
-                {*inflight, wake, stopping},
-                timeout=self.poll_seconds * min(2**failures, 16),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            wake.cancel()
-            stopping.cancel()
-            for task in [t for t in inflight if t in done]:
+        claim_now = True  # at start: whatever is queued
+        recheck = False  # a claim ran beside chats in flight: their end may free rows
+        self.accepting = True
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                await self._release_handed()
+                room = self.batch - sum(inflight.values())
+                items: list[OutboxItem] = []
+                if (claim_now or self._dirty) and room >= max(1, self.batch // 4):
+                    claim_now = self._dirty = False
+                    recheck = bool(inflight)
+                    try:
+                        items = await self._claim(room)
+                        failures = 0
+                    except StorageUnavailable as e:
+                        failures += 1
+                        claim_now = True
+                        log.warning("outbox: database unavailable (%s); trying again", e)
+                    except Exception:
+                        failures += 1
+                        claim_now = True
+                        log.exception("outbox claim failed")
+                for chat in _by_chat(items):
+                    self._start(chat)
+                if items and len(items) >= room:
+                    claim_now = True
+                    continue  # there may be more, and room for them
+                # (fewer than asked: the queue is empty for now; a wake meanwhile is still set)
+                wake = asyncio.ensure_future(self._wake.wait())
+                stopping = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait(
+                    {*inflight, wake, stopping},
+                    timeout=self.poll_seconds * min(2**failures, 16),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                wake.cancel()
+                stopping.cancel()
+                if not done:
+                    claim_now = True  # the poll: postponed messages may be due
+                for task in [t for t in inflight if t in done]:
+                    del inflight[task]
+                    self._report(task)
+                    claim_now = claim_now or recheck
+        finally:
+            self.accepting = False
+        while inflight:
+            await asyncio.wait(list(inflight))
+            for task in [t for t in inflight if t.done()]:
                 del inflight[task]
                 self._report(task)
-        if inflight:
-            await asyncio.wait(inflight)
-            for task in inflight:
-                self._report(task)
+        with contextlib.suppress(StorageUnavailable):
+            await self._release_handed()
+
+    async def _release_handed(self) -> None:
+        if ids := self._give_back:
+            self._give_back = []
+            async with self.db.write() as conn:
+                await store.release(conn, ids)
+            self._dirty = True
 
     @staticmethod
     def _report(task: asyncio.Task[None]) -> None:
@@ -248,37 +304,78 @@ class OutboxSender:
 
     # -- one chat ---------------------------------------------------------------------
     async def _send_chat(self, items: list[OutboxItem]) -> None:
-        """A chat's claimed messages, one after the other; on the first that cannot go now,
-        the rest are given back (they wait behind it). Sent messages are marked together,
-        in one transaction, before any wait and at the end (a crash in between sends again
-        only what was sent in that instant: at least once, as the lease promises)."""
+        """A chat's claimed messages, one after the other (and those handed for the chat
+        meanwhile, :meth:`take`); on the first that cannot go now, the rest are given back
+        (they wait behind it). Sent messages are marked before any wait and at the end,
+        with other chats' in one transaction (:meth:`_mark_sent`); a crash in between sends
+        again only what was sent in that instant (at least once, as the lease promises)."""
+        key = items[0].chat_key
+        queue = self._queues[key] = list(items)
         bucket = self._chats.setdefault(
-            items[0].chat_key,
+            key,
             TokenBucket(1 / self.chat_interval if self.chat_interval else 0, self.chat_burst,
                         self.monotonic),
         )  # fmt: skip
         sent: list[int] = []
         rest: list[int] = []
+        waits = False
         try:
-            for index, item in enumerate(items):
+            index = 0
+            while index < len(queue):
                 if sent and (bucket.peek() > 0 or self.bucket.peek() > 0):
                     await self._mark_sent(sent)
-                if not await self._send_one(item, bucket, sent):
-                    rest = [i.id for i in items[index + 1 :]]
+                if not await self._send_one(queue[index], bucket, sent):
+                    rest = [i.id for i in queue[index + 1 :]]
+                    waits = True
                     break
+                index += 1
         finally:
-            if sent or rest:
-                with contextlib.suppress(StorageUnavailable):
+            if self._queues.get(key) is queue:
+                del self._queues[key]  # (before any wait: what is handed now starts anew)
+            if waits:
+                self._waiting.add(key)
+            else:
+                self._waiting.discard(key)
+            with contextlib.suppress(StorageUnavailable):
+                await self._mark_sent(sent)
+                if rest:
                     async with self.db.write() as conn:
-                        await store.mark_sent(conn, sent, self.clock())
                         await store.release(conn, rest)
+        if len(self._waiting) > 10_000:
+            self._waiting.clear()  # bounded (chat_is_clear still sees a postponed row)
         if bucket.tokens >= bucket.burst and len(self._chats) > 10_000:
-            self._chats.pop(items[0].chat_key, None)  # bounded memory for idle chats
+            self._chats.pop(key, None)  # bounded memory for idle chats
 
     async def _mark_sent(self, sent: list[int]) -> None:
-        async with self.db.write() as conn:
-            await store.mark_sent(conn, sent, self.clock())
+        """Mark these messages sent (and empty ``sent``), returning once written. Chats
+        that finish while a mark is being written share the next transaction (a group
+        commit: with many chats at once, one transaction marks many)."""
+        if not sent:
+            return
+        self._marks.extend(sent)
         sent.clear()
+        if self._marked is None:
+            self._marked = asyncio.get_running_loop().create_future()
+            self._marked.add_done_callback(_retrieve)
+        marked = self._marked
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._write_marks())
+        await asyncio.shield(marked)
+
+    async def _write_marks(self) -> None:
+        while self._marks:
+            ids, marked = self._marks, self._marked
+            self._marks, self._marked = [], None
+            assert marked is not None
+            try:
+                async with self.db.write() as conn:
+                    await store.mark_sent(conn, ids, self.clock())
+            except Exception as e:
+                # Each waiting chat sees the error; the rows stay claimed until their lease
+                # expires, then go again (at least once).
+                marked.set_exception(e)
+            else:
+                marked.set_result(None)
 
     async def _wait_for(self, bucket: TokenBucket) -> None:
         while (delay := bucket.delay()) > 0:
@@ -359,6 +456,11 @@ class OutboxSender:
             self.stats.expired += 1
         async with self.db.write() as conn:
             await store.give_up(conn, [item.id], status, error, self.clock())
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # (seen by its waiters; never "exception was never retrieved")
 
 
 def _by_chat(items: list[OutboxItem]) -> list[list[OutboxItem]]:

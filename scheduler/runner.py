@@ -35,6 +35,8 @@ class SchedulerRuntime:
     def __init__(self, app: App, senders: Sequence[OutboxSender]) -> None:
         self.app = app
         self.senders = list(senders)
+        for sender in self.senders:
+            app.engine.attach_sender(sender)
         self.stop = asyncio.Event()
         self.jobs = build_scheduler(app, self.stop)
         if app.settings.counseling.chat_id is not None:

@@ -315,6 +315,7 @@ class TelegramRuntime:
             fallback=self.fallback,
         )  # fmt: skip
         self.senders: list[OutboxSender] = [self.sender]  # more channels: add_sender
+        app.engine.attach_sender(self.sender)
         # Other webhooks served on the same aiohttp app (SMS/WhatsApp: SmsRuntime.attach);
         # with polling they get a server of their own on WEBHOOK_HOST:WEBHOOK_PORT.
         self.web_routes: list[Callable[[web.Application], None]] = []
@@ -347,6 +348,7 @@ class TelegramRuntime:
         """Another outbox channel delivered with this bot (the counselors' group), started
         and stopped with the rest and woken whenever a turn queued messages."""
         self.senders.append(sender)
+        self.app.engine.attach_sender(sender)
 
     def _wake(self, channel: str | None = None) -> None:
         for sender in self.senders:

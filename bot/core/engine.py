@@ -24,7 +24,7 @@ import asyncio
 import logging
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -162,10 +162,13 @@ class Engine:
     services: Services
     clock: Clock = system_clock
     locks: KeyedLocks = field(default_factory=KeyedLocks)
-    on_queued: Callable[[str], None] | None = None  # told the channel after messages are queued
+    on_queued: Callable[[str], None] | None = None  # told a channel after messages are queued
     message_ttl: timedelta = timedelta(hours=24)  # how long a reply is worth sending
     # Channels that page a turn's reply (SMS: bot/core/paging.py), set by their runtime.
     pagers: dict[str, Pager] = field(default_factory=dict)
+    # This process's senders by channel, set by the runtimes: a turn hands its replies to
+    # them already claimed (``_enqueue``).
+    senders: dict[str, outbox.Taker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         core = self.services
@@ -179,16 +182,16 @@ class Engine:
         """Process one event; returns how many messages were queued (0 for a redelivery).
         Raises :class:`StorageUnavailable` when the database cannot be reached: the event
         was not processed and should be delivered again."""
-        async with self.locks.hold(f"{event.channel}:{event.sender_id}"):
-            try:
-                queued = await self._user_turn(event)
-            except StorageUnavailable:
-                raise
-            except Exception:
-                log.exception("failed to process an event from %s", event.channel)
-                queued = await self._apologise(event)
-        if queued and self.on_queued:
-            self.on_queued(event.channel)
+        with outbox.collect_unclaimed() as unclaimed:
+            async with self.locks.hold(f"{event.channel}:{event.sender_id}"):
+                try:
+                    queued = await self._user_turn(event)
+                except StorageUnavailable:
+                    raise
+                except Exception:
+                    log.exception("failed to process an event from %s", event.channel)
+                    queued = await self._apologise(event)
+        self._wake(unclaimed)
         return queued
 
     async def _user_turn(self, event: InboundEvent) -> int:
@@ -286,12 +289,22 @@ class Engine:
                      event.person_id)  # fmt: skip
             return 0
         chosen = usable[0]
-        async with self.locks.hold(f"{chosen.channel}:{chosen.address}"):
-            queued = await self._system_turn(event, chosen.identity_id, chosen.channel,
-                                             chosen.address)  # fmt: skip
-        if queued and self.on_queued:
-            self.on_queued(chosen.channel)
+        with outbox.collect_unclaimed() as unclaimed:
+            async with self.locks.hold(f"{chosen.channel}:{chosen.address}"):
+                queued = await self._system_turn(event, chosen.identity_id, chosen.channel,
+                                                 chosen.address)  # fmt: skip
+        self._wake(unclaimed)
         return queued
+
+    def attach_sender(self, sender: outbox.Taker) -> None:
+        """A sender of this process: turns hand it their replies on its channel."""
+        self.senders[sender.channel] = sender
+
+    def _wake(self, channels: set[str]) -> None:
+        """Wake the senders of channels that got messages no sender was handed."""
+        if self.on_queued is not None:
+            for channel in sorted(channels):
+                self.on_queued(channel)
 
     async def _system_turn(
         self, event: SystemEvent, identity_id: int, channel: str, address: str
@@ -450,7 +463,7 @@ class Engine:
             )
         await self._enqueue(
             conn, target, None if deleted else snap.person.id, outcome.messages, now,
-            essential=essential, idempotency=idempotency,
+            scope=scope, essential=essential, idempotency=idempotency,
         )  # fmt: skip
         return len(outcome.messages)
 
@@ -495,20 +508,44 @@ class Engine:
         conn: AsyncConnection,
         target: _Target,
         person_id: int | None,
-        messages: Iterable[OutboundMessage],
+        messages: Sequence[OutboundMessage],
         now: datetime,
         *,
+        scope: Scope | None = None,
         essential: bool = False,
         idempotency: str | None = None,
     ) -> None:
+        """Queue the replies. With a sender of this process for the channel that may send
+        them now (nothing of the chat waits elsewhere), they are queued claimed for it and
+        handed over once committed: no claim transaction, no wake. Otherwise :meth:`handle`
+        wakes the channel's senders once committed (``outbox.collect_unclaimed``)."""
+        if not messages:
+            return
         chat_key = address_hash(target.channel, target.address)
+        sender = self.senders.get(target.channel) if scope is not None else None
+        owner, until = None, None
+        if (
+            sender is not None
+            and sender.accepting
+            and await outbox.chat_is_clear(conn, chat_key, sender.owner, now)
+        ):
+            owner, until = sender.owner, now + sender.lease
+        expires = now + self.message_ttl
+        handed: list[outbox.OutboxItem] = []
         for i, message in enumerate(messages):
-            await outbox.enqueue(
+            row_id = await outbox.enqueue(
                 conn, channel=target.channel, chat_key=chat_key, address=target.address,
-                person_id=person_id, message=message, now=now,
-                expires_at=now + self.message_ttl, essential=essential,
+                person_id=person_id, message=message, now=now, expires_at=expires,
+                essential=essential, claimed_by=owner, claim_until=until,
                 idempotency_key=f"{idempotency}:{i}" if idempotency else None,
             )  # fmt: skip
+            if row_id is not None and owner is not None:
+                handed.append(outbox.OutboxItem(
+                    row_id, target.channel, chat_key, target.address, person_id, message, 0,
+                    now, expires, essential,
+                ))  # fmt: skip
+        if scope is not None and sender is not None and handed:
+            scope.after_commit.append(partial(_hand_over, sender, handed))
 
     # -- core effects -----------------------------------------------------------------
     async def _grant(self, conn: AsyncConnection, scope: Scope, effect: GrantConsent) -> None:
@@ -599,6 +636,10 @@ class Engine:
         if payload.startswith("/"):
             return Input(intent=payload[1:])
         return Input(choice=payload)
+
+
+async def _hand_over(sender: outbox.Taker, items: list[outbox.OutboxItem]) -> None:
+    sender.take(items)
 
 
 def _fallback_only(address: people.Address) -> bool:

@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 import logging
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -46,6 +49,23 @@ from bot.storage.people import upsert
 
 O = table(OutboxMessage)  # noqa: E741
 log = logging.getLogger(__name__)
+
+# The channels this task queued messages on that no sender was handed: the engine wakes
+# their senders once its turn has committed (:func:`collect_unclaimed`).
+_unclaimed: ContextVar[set[str] | None] = ContextVar("outbox_unclaimed", default=None)
+
+
+@contextmanager
+def collect_unclaimed() -> Iterator[set[str]]:
+    """Within the block, :func:`enqueue` notes each channel it queued an unclaimed message
+    on, in the set yielded."""
+    channels: set[str] = set()
+    token = _unclaimed.set(channels)
+    try:
+        yield channels
+    finally:
+        _unclaimed.reset(token)
+
 
 PENDING, SENT, DROPPED, FAILED, EXPIRED = "pending", "sent", "dropped", "failed", "expired"
 FALLBACK = "fallback"  # handed over to another channel of the person (scheduler/fallback.py)
@@ -78,16 +98,69 @@ async def enqueue(
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
     essential: bool = False,
-) -> bool:
-    """Queue one message; with an idempotency key already queued, nothing happens (False)."""
+    claimed_by: str | None = None,
+    claim_until: datetime | None = None,
+) -> int | None:
+    """Queue one message; its id, or None when its idempotency key was already queued
+    (nothing happens). ``claimed_by``/``claim_until``: queued already claimed for a sender
+    of this process (see :func:`chat_is_clear`)."""
     stmt = upsert(conn, O).values(
         channel=channel, chat_key=chat_key, address=address, person_id=person_id,
         body=message.to_body(), idempotency_key=idempotency_key, essential=essential,
         status=PENDING, attempts=0, not_before=not_before or now, expires_at=expires_at,
-        created_at=now,
+        created_at=now, claimed_by=claimed_by, claim_until=claim_until,
     )  # fmt: skip
-    result = await conn.execute(stmt.on_conflict_do_nothing())
-    return bool(result.rowcount)
+    result = await conn.execute(stmt.on_conflict_do_nothing().returning(O.c.id))
+    row_id: int | None = result.scalar_one_or_none()
+    if claimed_by is None and (channels := _unclaimed.get()) is not None:
+        channels.add(channel)
+    return row_id
+
+
+class Taker(Protocol):
+    """A sender of this process that takes messages a turn queued already claimed for it
+    (scheduler/outbox.py ``OutboxSender``): no claim transaction, no wait for a poll."""
+
+    channel: str
+    owner: str
+    lease: timedelta
+
+    @property
+    def accepting(self) -> bool: ...
+
+    def take(self, items: list[OutboxItem]) -> None: ...
+
+
+_CLEAR: list[Any] = []
+
+
+def _clear_statement() -> Any:
+    if _CLEAR:
+        return _CLEAR[0]
+    now = bindparam("b_now", type_=O.c.not_before.type)
+    stmt = (
+        select(O.c.id)
+        .where(
+            O.c.chat_key == bindparam("b_chat", type_=O.c.chat_key.type),
+            O.c.status == PENDING,
+            (O.c.claimed_by == None)  # noqa: E711
+            | (O.c.claimed_by != bindparam("b_owner", type_=O.c.claimed_by.type))
+            | (O.c.claim_until < now)
+            | (O.c.not_before > now),
+        )
+        .limit(1)
+    )
+    _CLEAR.append(stmt)
+    return stmt
+
+
+async def chat_is_clear(conn: AsyncConnection, chat_key: str, owner: str, now: datetime) -> bool:
+    """Whether messages queued now for this chat may go to ``owner`` at once, claimed as they
+    are queued: every message of the chat still pending is held by ``owner`` (in flight in
+    its process, which sends them in order before these). Otherwise they wait for an
+    ordinary claim, behind the chat's earlier messages."""
+    params = {"b_chat": chat_key, "b_owner": owner, "b_now": now}
+    return (await conn.execute(_clear_statement(), params)).first() is None
 
 
 _CLAIMS: dict[str, Any] = {}

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from bot.app import App
 from bot.core.conversation import Router
+from bot.cv.model import CvQuery
 from bot.storage.db import make_engine, migrate, sqlite_path
 from bot.storage.models import Person
 from bot.testing.client import ChatClient, consented
@@ -52,6 +53,27 @@ async def test_routing_runs_outside_the_write_lock(
     await client.click("menu:assessment")
     await client.send("opertor produksi")  # fuzzy matching: the slow part of a turn
     assert seen and all(seen), seen
+
+
+async def test_a_slow_query_is_answered_outside_the_turns_transaction(
+    sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CV (a photo download and a PDF, ``Query.slow``) is made before the turn's
+    transaction, not inside it: no other process's writer waits for it."""
+    client = await consented(ChatClient(sqlite_app.engine))
+    seen: list[bool] = []
+    services = sqlite_app.engine.services
+    answer = services.answer
+
+    async def spying(conn: Any, scope: Any, query: Any) -> Any:
+        if isinstance(query, CvQuery):
+            queue = sqlite_app.db._writers.get(asyncio.get_running_loop())  # this process's
+            seen.append(can_write_now(sqlite_app) and not (queue and queue.locked()))
+        return await answer(conn, scope, query)
+
+    monkeypatch.setattr(services, "answer", spying)
+    await client.click("menu:cv")
+    assert seen == [True], seen
 
 
 async def test_a_read_transaction_does_not_block_writers(sqlite_app: App) -> None:

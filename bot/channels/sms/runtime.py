@@ -79,6 +79,8 @@ class SmsRuntime:
             )  # fmt: skip
             self.senders.append(self._sender(SmsChannel.WHATSAPP, whatsapp))
         answered = frozenset(SmsChannel(s.channel) for s in self.senders)
+        for sender in self.senders:
+            app.engine.attach_sender(sender)
         self.inbound = SmsInbound(app, self.gateway, answered)
         self.stop = asyncio.Event()
 
