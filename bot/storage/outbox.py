@@ -85,6 +85,29 @@ class OutboxItem:
     essential: bool
 
 
+_ENQUEUE: dict[str, Any] = {}
+_ENQUEUED = (
+    "channel", "chat_key", "address", "person_id", "body", "idempotency_key", "essential",
+    "not_before", "expires_at", "created_at", "claimed_by", "claim_until",
+)  # fmt: skip
+
+
+def _enqueue_statement(conn: AsyncConnection) -> Any:
+    """The insert of :func:`enqueue`, built once per dialect (every turn queues)."""
+    dialect = conn.dialect.name
+    if (stmt := _ENQUEUE.get(dialect)) is None:
+        values: dict[str, Any] = {
+            name: bindparam(f"b_{name}", type_=O.c[name].type) for name in _ENQUEUED
+        }
+        stmt = _ENQUEUE[dialect] = (
+            upsert(conn, O)
+            .values(status=PENDING, attempts=0, **values)
+            .on_conflict_do_nothing()
+            .returning(O.c.id)
+        )
+    return stmt
+
+
 async def enqueue(
     conn: AsyncConnection,
     *,
@@ -104,13 +127,14 @@ async def enqueue(
     """Queue one message; its id, or None when its idempotency key was already queued
     (nothing happens). ``claimed_by``/``claim_until``: queued already claimed for a sender
     of this process (see :func:`chat_is_clear`)."""
-    stmt = upsert(conn, O).values(
-        channel=channel, chat_key=chat_key, address=address, person_id=person_id,
-        body=message.to_body(), idempotency_key=idempotency_key, essential=essential,
-        status=PENDING, attempts=0, not_before=not_before or now, expires_at=expires_at,
-        created_at=now, claimed_by=claimed_by, claim_until=claim_until,
-    )  # fmt: skip
-    result = await conn.execute(stmt.on_conflict_do_nothing().returning(O.c.id))
+    params = {
+        "b_channel": channel, "b_chat_key": chat_key, "b_address": address,
+        "b_person_id": person_id, "b_body": message.to_body(),
+        "b_idempotency_key": idempotency_key, "b_essential": essential,
+        "b_not_before": not_before or now, "b_expires_at": expires_at, "b_created_at": now,
+        "b_claimed_by": claimed_by, "b_claim_until": claim_until,
+    }  # fmt: skip
+    result = await conn.execute(_enqueue_statement(conn), params)
     row_id: int | None = result.scalar_one_or_none()
     if claimed_by is None and (channels := _unclaimed.get()) is not None:
         channels.add(channel)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -89,10 +89,77 @@ async def is_processed(conn: AsyncConnection, channel: str, event_id: str) -> bo
     return (await conn.execute(stmt)).first() is not None
 
 
+# Statements of every turn, built once per dialect with bound parameters (building one costs
+# about as much as running it; issue 15).
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def _built(conn: AsyncConnection, name: str) -> Any:
+    key = (conn.dialect.name, name)
+    if (stmt := _BUILT.get(key)) is None:
+        stmt = _BUILT[key] = _BUILDERS[name](conn)
+    return stmt
+
+
+def _mark_processed(conn: AsyncConnection) -> Any:
+    E = table(ProcessedEvent)
+    return (
+        upsert(conn, E)
+        .values(channel=bindparam("b_channel", type_=E.c.channel.type),
+                event_id=bindparam("b_event", type_=E.c.event_id.type),
+                at=bindparam("b_at", type_=E.c.at.type))
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+
+
+def _save_state(conn: AsyncConnection) -> Any:
+    stmt = upsert(conn, C).values(
+        identity_id=bindparam("b_identity", type_=C.c.identity_id.type),
+        person_id=bindparam("b_person", type_=C.c.person_id.type),
+        state=bindparam("b_state", type_=C.c.state.type),
+        updated_at=bindparam("b_at", type_=C.c.updated_at.type),
+    )
+    # (the new row's values: the state is encrypted once, not twice)
+    return stmt.on_conflict_do_update(
+        index_elements=[C.c.identity_id],
+        set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+    )
+
+
+def _claim_version(conn: AsyncConnection) -> Any:
+    return (
+        update(P)
+        .where(P.c.id == bindparam("b_person", type_=P.c.id.type),
+               P.c.version == bindparam("b_version", type_=P.c.version.type))
+        .values(version=P.c.version + 1)
+    )  # fmt: skip
+
+
+def _claim_version_seen(conn: AsyncConnection) -> Any:
+    return _claim_version(conn).values(last_seen_at=bindparam("b_at", type_=P.c.last_seen_at.type))
+
+
+def _touch_identity(conn: AsyncConnection) -> Any:
+    return (
+        update(I)
+        .where(I.c.id == bindparam("b_identity", type_=I.c.id.type))
+        .values(blocked=False, last_inbound_at=bindparam("b_at", type_=I.c.last_inbound_at.type))
+    )
+
+
+_BUILDERS = {
+    "mark_processed": _mark_processed,
+    "save_state": _save_state,
+    "claim_version": _claim_version,
+    "claim_version_seen": _claim_version_seen,
+    "touch_identity": _touch_identity,
+}
+
+
 async def mark_processed(conn: AsyncConnection, channel: str, event_id: str, now: datetime) -> bool:
     """Record an event as handled; False when it already was (a redelivery)."""
-    stmt = upsert(conn, ProcessedEvent).values(channel=channel, event_id=event_id, at=now)
-    result = await conn.execute(stmt.on_conflict_do_nothing())
+    params = {"b_channel": channel, "b_event": event_id, "b_at": now}
+    result = await conn.execute(_built(conn, "mark_processed"), params)
     return bool(result.rowcount)
 
 
@@ -130,12 +197,11 @@ async def claim_version(
 ) -> bool:
     """Bump the person's version if it is still ``expected`` (nobody wrote since the
     snapshot); False means the turn must be computed again."""
-    values: dict[str, Any] = {"version": P.c.version + 1}
+    params: dict[str, Any] = {"b_person": person_id, "b_version": expected}
     if seen:
-        values["last_seen_at"] = now
-    result = await conn.execute(
-        update(P).where(P.c.id == person_id, P.c.version == expected).values(**values)
-    )
+        params["b_at"] = now
+    stmt = _built(conn, "claim_version_seen" if seen else "claim_version")
+    result = await conn.execute(stmt, params)
     return bool(result.rowcount)
 
 
@@ -147,22 +213,14 @@ async def bump_version(conn: AsyncConnection, person_id: int) -> None:
 async def touch_identity(conn: AsyncConnection, identity_id: int, now: datetime) -> None:
     """They wrote to us: they can receive again, and the inbound time is noted (WhatsApp's
     24-hour window)."""
-    await conn.execute(
-        update(I).where(I.c.id == identity_id).values(blocked=False, last_inbound_at=now)
-    )
+    await conn.execute(_built(conn, "touch_identity"), {"b_identity": identity_id, "b_at": now})
 
 
 async def save_state(
     conn: AsyncConnection, identity_id: int, person_id: int, state: dict[str, Any], now: datetime
 ) -> None:
-    stmt = upsert(conn, C).values(
-        identity_id=identity_id, person_id=person_id, state=state, updated_at=now
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[C.c.identity_id], set_={"state": state, "updated_at": now}
-        )
-    )
+    params = {"b_identity": identity_id, "b_person": person_id, "b_state": state, "b_at": now}
+    await conn.execute(_built(conn, "save_state"), params)
 
 
 async def record_consent(
