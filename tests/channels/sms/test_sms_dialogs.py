@@ -405,6 +405,34 @@ async def test_a_long_reply_is_paged_and_lagi_brings_the_rest(sqlite_app: App) -
         assert client.said() == ["utter_consent_thanks", "utter_menu"]
 
 
+async def test_the_full_notice_is_cut_into_pages_that_join_back(sqlite_app: App) -> None:
+    """One response longer than the budget (12 segments whole) is cut at line and sentence
+    ends; the consent options come on the last page, and a digit there picks them."""
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await client.send("halo")
+        client.follow = False
+        await client.send(client_number_of(client, "consent:notice"))
+        pages = [client.last]
+        while client.last[-1].keys[-1] == MORE_KEY:
+            assert client.segments() <= BUDGET
+            assert not client.last[-1].buttons  # no options before the last page
+            await client.send("LAGI")
+            pages.append(client.last)
+        assert client.segments() <= BUDGET and len(pages) > 3
+        more = harness.app.engine.domain.render(say(MORE_KEY), "sms").text
+        texts = [r.plain.removesuffix(more).strip() for page in pages for r in page]
+        assert all(t.endswith((".", ":")) for t in texts[:-1]), texts  # line and sentence ends
+        whole = harness.app.engine.domain.render(
+            say("utter_privacy_notice_full", retention_days="365"), "sms"
+        ).text
+        assert " ".join(texts[:-1]).split() == whole.split()  # nothing lost, nothing twice
+        assert pages[-1][-1].keys == ("utter_consent_question",)
+        assert pages[0][0].keys[0] == "utter_privacy_notice_full"  # said once, at its start
+        await client.send(client_number_of(client, "consent:agree"))
+        assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
 async def test_anything_but_lagi_drops_the_rest(sqlite_app: App) -> None:
     async with sms_harness(sqlite_app) as harness:
         client = SmsChatClient(harness)
