@@ -17,6 +17,9 @@ vacancies, posted around the frozen clock's 2 June 2025).
 progress sweep (scheduler/monthly.py) and takes what it queued as the turn's messages.
 ``expect`` lists the response keys of every message of the turn (the last, when repeated),
 in order; ``contains`` checks the rendered text, ``absent`` what it must not say.
+``text_messages`` holds what differs by SMS and WhatsApp (``expect``, ``contains``,
+``absent``), where a screen is shorter: 3 vacancies a page, each a numbered option, 5 job
+groups at a time (bot/dialogs/vacancies.py).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ async def replay(
     """``turns``: collects each turn's SMS segments and response keys (SMS clients)."""
     typed = client.channel in PLAIN_CHANNELS  # options are chosen by typing their number
     for number, step in enumerate(steps, 1):
+        if isinstance(client, SmsChatClient):
+            step = {**step, **step.get("text_messages", {})}
         where = f"step {number} {step}"
         if "click" in step and isinstance(client, SmsChatClient):
             continue  # a stale button has no form in a text message (an old digit: "9")
