@@ -11,16 +11,21 @@ vacancies.mmd.
   stale), filters (Indonesia/abroad, disability-friendly, employment type), and, when
   nothing is found, broader searches (without the place or the filters, similar titles, the
   latest): never a dead end. A place that may mean two (Kota or Kabupaten Bekasi) is asked.
+  By SMS and WhatsApp (``ctx.channel``) a page holds 3, each one numbered option (title,
+  company, place; the wage and the rest on the card), and the job groups to browse come 5
+  at a time with "Golongan lainnya" (``vcatp:<page>``): each screen fits a text message.
 - **Lowongan untukku**: ranked by the assessment's groups, the desired jobs and the
-  registered place (store.recommend), each with one line on why.
+  registered place (store.recommend), each with one line on why (not by SMS and WhatsApp,
+  where a vacancy is its numbered option alone).
 - **The card**: everything about the vacancy, and whether the person meets its stated age,
   education and place as far as the profile tells. "Lamar sekarang" records one application
   per vacancy (:class:`RecordApplication`, with a snapshot of the CV) and says how many
   companies this month so far.
 
 The catalogue is reached only through ``ctx.ask`` (bot/vacancies/asks.py). The conversation
-keeps ``{"step", "q": the current search, "page", "from": the list a card was opened from,
-"card": its id, "companies": the featured companies offered}``; applications are records.
+keeps ``{"step", "q": the current search, "page" (of results, or of the job groups), "from":
+the list a card was opened from, "card": its id, "companies": the featured companies
+offered}``; applications are records.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 
 from bot.core.types import Context, Input, Say, Turn, combine, say
 from bot.dialogs.base import DialogDefaults
+from bot.link.model import PHONE_CHANNELS
 from bot.records.model import (
     ApplicationRecord,
     ApplicationsQuery,
@@ -55,6 +61,7 @@ from bot.vacancies.asks import (
 )
 from bot.vacancies.model import (
     PAGE_SIZE,
+    TEXT_MESSAGE_PAGE_SIZE,
     PlaceOption,
     Profile,
     Reason,
@@ -76,6 +83,7 @@ CONFIRM_SEARCH = "confirm:vac_search:"  # the read-back of a search said at the 
 APPLY = "vapply"  # vapply:<vacancy id>
 FORME_PAGE = "vfm"  # vfm:<page> of "Lowongan untukku"
 CATEGORY = "vcat"  # vcat:<job group>
+CATEGORY_PAGE = "vcatp"  # vcatp:<page> of the job groups (SMS and WhatsApp)
 COMPANY = "vco"  # vco:<index of the companies offered>
 FORME, LATEST, FEATURED = "vac:forme", "vac:latest", "vac:featured"
 BROWSE_CATEGORIES, OPEN_FILTERS, NEW_SEARCH, BACK_TO_LIST = (
@@ -101,6 +109,9 @@ SUGGESTION_KEYS = {
 }
 MIN_TEXT, MAX_TEXT = 2, 100
 CHOICE_TITLE = 60  # characters of a vacancy's button
+TEXT_CHOICE_TITLE = 70  # of its numbered line by SMS and WhatsApp (title, company, place)
+CATEGORIES_SHOWN = 12  # job groups offered to browse, most vacancies first
+TEXT_CATEGORIES_PAGE = 5  # of them a page by SMS and WhatsApp
 EDUCATION_RANK = {
     "sd": 1, "smp": 2, "sma": 3, "smk": 3, "d1": 4, "d2": 4, "d3": 4, "diploma": 4,
     "d4": 5, "s1": 5, "s2": 6, "s3": 7,
@@ -131,15 +142,45 @@ def wage_range(wage_min: int | None, wage_max: int | None) -> str:
     return ""
 
 
+def text_messages(ctx: Context) -> bool:
+    """Whether the person reads this on SMS or WhatsApp: short screens, a segment budget."""
+    return ctx.channel in PHONE_CHANNELS
+
+
+def page_size(ctx: Context) -> int:
+    """Vacancies a page shows on this channel (page numbers and offsets count these)."""
+    return TEXT_MESSAGE_PAGE_SIZE if text_messages(ctx) else PAGE_SIZE
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def hit_line(n: int, hit: VacancyHit, today: date) -> Say:
     """One line of a result page, its button opening the card."""
     wage = wage_range(hit.wage_min, hit.wage_max)
     params = {"n": str(n), "title": hit.title, "company": hit.company, "place": hit.place,
               "wage": f", {wage}" if wage else "", "ago": ago(hit.posted_at, today)}  # fmt: skip
-    title = f"{hit.title} - {hit.company}"
-    if len(title) > CHOICE_TITLE:
-        title = title[: CHOICE_TITLE - 3].rstrip() + "..."
+    title = _cut(f"{hit.title} - {hit.company}", CHOICE_TITLE)
     return Say("utter_vac_hit", params, ((title, callbacks.card(hit.id)),))
+
+
+def hit_option(hit: VacancyHit) -> tuple[str, str]:
+    """A vacancy as one numbered option by SMS and WhatsApp: title, company and place (the
+    wage and the rest are on its card)."""
+    title = _cut(f"{hit.title} - {hit.company}, {hit.place}", TEXT_CHOICE_TITLE)
+    return title, callbacks.card(hit.id)
+
+
+def _listed(ctx: Context, lines: Sequence[Say], hits: Sequence[VacancyHit], pages: Sequence[Say],
+            ask: Say) -> list[Say]:  # fmt: skip
+    """A page's vacancies, its next/previous buttons and its question. By SMS and WhatsApp
+    the vacancies are the first options (numbered 1, 2, 3, then the pages and the rest),
+    without a line above each that would say them twice."""
+    if not text_messages(ctx):
+        return [*lines, *pages, ask]
+    first, *rest = [*pages, ask]
+    return [replace(first, choices=(*map(hit_option, hits), *first.choices)), *rest]
 
 
 def why_line(reasons: Sequence[Reason]) -> Say | None:
@@ -342,7 +383,7 @@ class VacanciesDialog(DialogDefaults):
         if step == FILTERS:
             return Turn(data, (combine(*first, Say("utter_ask_vac_filters")),))
         if step == CATEGORIES:
-            return self._categories(ctx, data, *first)
+            return self._categories(ctx, int(data.get("page") or 0), *first)
         if step == COMPANIES:
             return self._companies(ctx, data, *first)
         return self._hub(*first)
@@ -365,7 +406,7 @@ class VacanciesDialog(DialogDefaults):
             text=text, abroad=base.abroad, disability_friendly=base.disability_friendly,
             employment_types=base.employment_types,
         )  # fmt: skip
-        page: SearchPage = ctx.ask(SearchVacancies(q, ctx.today))
+        page: SearchPage = ctx.ask(SearchVacancies(q, ctx.today, page_size(ctx)))
         und = page.understood
         if (
             not page.hits
@@ -383,7 +424,7 @@ class VacanciesDialog(DialogDefaults):
     def _results(
         self, ctx: Context, data: dict[str, Any], q: VacancyQuery, page_no: int, *first: Say
     ) -> Turn:
-        page: SearchPage = ctx.ask(SearchVacancies(q.at_page(page_no), ctx.today))
+        page: SearchPage = ctx.ask(SearchVacancies(q.at_page(page_no), ctx.today, page_size(ctx)))
         kept = {"step": RESULTS, "q": query_to_data(q), "page": page_no}
         if data.get("companies"):
             kept["companies"] = data["companies"]
@@ -411,14 +452,15 @@ class VacanciesDialog(DialogDefaults):
             parts.append(Say("utter_vac_filtered"))
         if any(h.sample for h in page.hits):
             parts.append(Say("utter_vac_sample_note"))
-        # numbered 1-5 on every page: the same numbers as the options on plain channels
-        parts.extend(hit_line(i, h, ctx.today) for i, h in enumerate(page.hits, 1))
+        # numbered from 1 on every page: the same numbers as the options on plain channels
+        lines = [hit_line(i, h, ctx.today) for i, h in enumerate(page.hits, 1)]
         token = callbacks.query_token(q)
+        pages: list[Say] = []
         if page.has_next:
-            parts.append(Say("utter_vac_next", {"token": token, "page": str(page_no + 1)}))
+            pages.append(Say("utter_vac_next", {"token": token, "page": str(page_no + 1)}))
         if page.has_previous:
-            parts.append(Say("utter_vac_previous", {"token": token, "page": str(page_no - 1)}))
-        parts.append(Say("utter_ask_vac_results"))
+            pages.append(Say("utter_vac_previous", {"token": token, "page": str(page_no - 1)}))
+        parts.extend(_listed(ctx, lines, page.hits, pages, Say("utter_ask_vac_results")))
         return Turn(kept, (combine(*parts),))
 
     @staticmethod
@@ -437,7 +479,8 @@ class VacanciesDialog(DialogDefaults):
             AssessmentsQuery(), RegistrationQuery(), ProfileQuery()
         )
         profile, known = person_profile(assessments, registration, resume)
-        found = ctx.ask(RecommendVacancies(profile, ctx.today, page_no))
+        size = page_size(ctx)
+        found = ctx.ask(RecommendVacancies(profile, ctx.today, page_no, size))
         if not found and page_no:
             return self._forme(ctx, data, 0, *first)
         kept = {"step": FORME, "page": page_no}
@@ -445,28 +488,39 @@ class VacanciesDialog(DialogDefaults):
         if not found:
             parts.append(Say("utter_vac_forme_none"))
             return Turn({"step": SEARCH}, (combine(*parts, Say(ASK_SEARCH)),))
-        shown = found[:PAGE_SIZE]
+        shown = found[:size]
         if any(r.hit.sample for r in shown):
             parts.append(Say("utter_vac_sample_note"))
+        lines: list[Say] = []
         for i, rec in enumerate(shown, 1):
-            parts.append(hit_line(i, rec.hit, ctx.today))
+            lines.append(hit_line(i, rec.hit, ctx.today))
             if (why := why_line(rec.reasons)) is not None:
-                parts.append(why)
-        if len(found) > PAGE_SIZE:
-            parts.append(Say("utter_vac_forme_next", {"page": str(page_no + 1)}))
+                lines.append(why)
+        pages: list[Say] = []
+        if len(found) > size:
+            pages.append(Say("utter_vac_forme_next", {"page": str(page_no + 1)}))
         if page_no:
-            parts.append(Say("utter_vac_forme_previous", {"page": str(page_no - 1)}))
+            pages.append(Say("utter_vac_forme_previous", {"page": str(page_no - 1)}))
         # what would help comes after the vacancies, so their numbers are the options' numbers
-        parts.append(Say("utter_ask_vac_forme" if known else "utter_ask_vac_forme_no_profile"))
+        ask = Say("utter_ask_vac_forme" if known else "utter_ask_vac_forme_no_profile")
+        parts.extend(_listed(ctx, lines, [r.hit for r in shown], pages, ask))
         return Turn(kept, (combine(*parts),))
 
-    def _categories(self, ctx: Context, data: dict[str, Any], *first: Say) -> Turn:
-        groups = ctx.ask(CategoriesQuery())
+    def _categories(self, ctx: Context, page_no: int, *first: Say) -> Turn:
+        """The job groups with the most vacancies; by SMS and WhatsApp a page of them at a
+        time, then "Golongan lainnya" (after the last page, the first again)."""
+        groups = ctx.ask(CategoriesQuery())[:CATEGORIES_SHOWN]
         if not groups:
             return self._hub(*first, Say("utter_vac_catalogue_empty"))
-        choices = tuple((f"{name} ({n})", f"{CATEGORY}:{code}") for code, name, n in groups[:12])
-        return Turn({"step": CATEGORIES},
-                    (combine(*first, Say("utter_ask_vac_category", choices=choices)),))  # fmt: skip
+        size = TEXT_CATEGORIES_PAGE if text_messages(ctx) else CATEGORIES_SHOWN
+        pages = -(-len(groups) // size)
+        page_no = page_no if 0 <= page_no < pages else 0
+        shown = groups[page_no * size : (page_no + 1) * size]
+        choices = tuple((f"{name} ({n})", f"{CATEGORY}:{code}") for code, name, n in shown)
+        parts = [*first, Say("utter_ask_vac_category", choices=choices)]
+        if pages > 1:
+            parts.append(Say("utter_vac_category_more", {"page": str((page_no + 1) % pages)}))
+        return Turn({"step": CATEGORIES, "page": page_no}, (combine(*parts),))
 
     def _companies(self, ctx: Context, data: dict[str, Any], *first: Say) -> Turn:
         companies = ctx.ask(FeaturedCompaniesQuery())
@@ -543,7 +597,7 @@ class VacanciesDialog(DialogDefaults):
         if choice == LATEST:
             return self._results(ctx, data, VacancyQuery(), 0)
         if choice == BROWSE_CATEGORIES:
-            return self._categories(ctx, data)
+            return self._categories(ctx, 0)
         if choice == FEATURED:
             return self._companies(ctx, data)
         if choice == NEW_SEARCH:
@@ -562,6 +616,8 @@ class VacanciesDialog(DialogDefaults):
             return self._forme(ctx, data, int(rest))
         if prefix == CATEGORY and len(rest) == 2 and rest.isdigit():
             return self._results(ctx, data, VacancyQuery(group=rest), 0)
+        if prefix == CATEGORY_PAGE and rest.isdigit():
+            return self._categories(ctx, int(rest))
         if prefix == COMPANY and rest.isdigit():
             companies = data.get("companies") or []
             if data.get("step") == COMPANIES and int(rest) < len(companies):
@@ -591,7 +647,7 @@ class VacanciesDialog(DialogDefaults):
             chosen = replace(current, places=(places[payload.number],))
             return self._results(ctx, data, chosen, 0)
         # vs: a broader search offered for an empty result
-        page: SearchPage = ctx.ask(SearchVacancies(current.at_page(0), ctx.today))
+        page: SearchPage = ctx.ask(SearchVacancies(current.at_page(0), ctx.today, page_size(ctx)))
         if payload.number >= len(page.suggestions):
             return self._again(ctx, data, Say("utter_invalid_stale_button"))
         return self._results(ctx, data, page.suggestions[payload.number].query, 0)

@@ -6,8 +6,9 @@ engine, the outbox, the senders, and the fake gateway's REST API receiving what 
 :class:`SmsChatClient` has :class:`~bot.testing.client.ChatClient`'s interface (``send``,
 ``click``, ``media``, ``photo``, ``said``, ``text``, ``last``, ``output.replies``), so the
 golden transcripts replay over SMS and WhatsApp. Each reply records the response keys of the
-message and the bodies the fake received for it (``bodies``, aligned with
-``output.replies``), and checks they are the delivery's own parts.
+message (a response cut across pages by its first piece, under its own key: see
+:func:`~bot.core.paging.shown_key`) and the bodies the fake received for it (``bodies``,
+aligned with ``output.replies``), and checks they are the delivery's own parts.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aiohttp import web
 from bot.channels.sms.delivery import RENDER_CHANNEL, SmsDelivery
 from bot.channels.sms.gateway import SmsChannel
 from bot.channels.sms.text import turn_segments
-from bot.core.paging import MORE_KEY
+from bot.core.paging import ASK_PIECE_KEY, MORE_KEY, PIECE_KEY, shown_key
 from bot.core.types import OutboundMessage
 from bot.settings import SmsSettings
 from bot.testing.client import Reply
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from bot.channels.sms.runtime import SmsRuntime
 
 _numbers = itertools.count(1)
+_NOT_SAID = frozenset({MORE_KEY, PIECE_KEY, ASK_PIECE_KEY})  # later pieces of a response
 # What a transcript's ``media`` step sends as an attachment: a sticker is a WebP image on
 # WhatsApp, a voice note an Ogg file.
 MEDIA_TYPES = {"photo": "image/jpeg", "sticker": "image/webp", "voice": "audio/ogg",
@@ -109,8 +111,8 @@ class _Recording:
         if address == self.client.number:
             rendered = self.inner.domain.render(message, RENDER_CHANNEL)
             self.client.output.replies.append(
-                Reply(tuple(p.key for p in message.parts), rendered.text, rendered.buttons,
-                      self.inner.text(message))
+                Reply(tuple(shown_key(p) or p.key for p in message.parts), rendered.text,
+                      rendered.buttons, self.inner.text(message))
             )  # fmt: skip
             self.client.bodies.append(bodies)
             self.client.expected.append(tuple(self.inner.parts(message)))
@@ -213,8 +215,9 @@ class SmsChatClient:
         return max(self.exchanges, default=0)
 
     def said(self) -> list[str]:
-        """Response keys of the last turn, pages joined (without the "LAGI" prompts)."""
-        return [k for r in self.last for k in r.keys if k != MORE_KEY]
+        """Response keys of the last turn, pages joined (without the "LAGI" prompts; a
+        response cut across pages once)."""
+        return [k for r in self.last for k in r.keys if k not in _NOT_SAID]
 
     def text(self) -> str:
         return "\n\n".join(r.plain for r in self.last)

@@ -29,20 +29,22 @@ from bot.vacancies.model import (
 
 @dataclass(frozen=True)
 class SearchVacancies(Query[SearchPage]):
-    """One page of a search or a browse (store.search)."""
+    """One page of a search or a browse (store.search), of ``page_size`` vacancies."""
 
     query: VacancyQuery
     today: date
+    page_size: int = PAGE_SIZE
 
 
 @dataclass(frozen=True)
 class RecommendVacancies(Query[tuple[Recommendation, ...]]):
-    """Page ``page`` of "Lowongan untukku": up to PAGE_SIZE + 1 recommendations (one more
-    than a page says whether there is a next page)."""
+    """Page ``page`` of "Lowongan untukku": up to ``page_size`` + 1 recommendations (one
+    more than a page says whether there is a next page)."""
 
     profile: Profile
     today: date
     page: int = 0
+    page_size: int = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,14 @@ def register(services: Services) -> None:
     @services.on_query(SearchVacancies)
     async def _search(conn: AsyncConnection, scope: Scope, q: SearchVacancies) -> SearchPage:
         await store.prepare_search(conn)
-        return await store.search(conn, q.query, today=q.today)
+        return await store.search(conn, q.query, today=q.today, page_size=q.page_size)
 
     @services.on_query(RecommendVacancies)
     async def _recommend(
         conn: AsyncConnection, scope: Scope, q: RecommendVacancies
     ) -> tuple[Recommendation, ...]:
         found = await store.recommend(
-            conn, q.profile, today=q.today, limit=PAGE_SIZE + 1, offset=q.page * PAGE_SIZE
+            conn, q.profile, today=q.today, limit=q.page_size + 1, offset=q.page * q.page_size
         )
         return tuple(found)
 

@@ -11,6 +11,9 @@ from datetime import date
 from typing import Literal
 
 PAGE_SIZE = 5
+# On SMS and WhatsApp a page shows fewer (each a numbered line that fits a text message's
+# budget with the page's options); the dialog asks for pages of this size there.
+TEXT_MESSAGE_PAGE_SIZE = 3
 # A search ranks at most this many of the newest matching vacancies (see ranking.py); a
 # larger total is reported as "more than CANDIDATES".
 CANDIDATES = 100
@@ -178,6 +181,7 @@ class SearchPage:
     more: bool  # more than ``total`` match: say "lebih dari {total}"
     suggestions: tuple[Suggestion, ...] = ()
     unknown_words: tuple[str, ...] = ()  # words found in no vacancy, ignored
+    page_size: int = PAGE_SIZE  # vacancies a page shows: ``query.page`` counts these
 
     @property
     def page(self) -> int:
@@ -185,7 +189,7 @@ class SearchPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return max(1, -(-self.total // self.page_size))
 
     @property
     def has_previous(self) -> bool:

@@ -466,20 +466,24 @@ async def _retrieve(
     return und, selection, hits
 
 
-async def search(conn: AsyncConnection, query: VacancyQuery, *, today: date) -> SearchPage:
-    """One page (5) of the vacancies the query finds, best first; when none, broader
-    searches to offer instead (``suggestions``, never empty then)."""
+async def search(
+    conn: AsyncConnection, query: VacancyQuery, *, today: date, page_size: int = PAGE_SIZE
+) -> SearchPage:
+    """One page (``page_size``, 5 unless asked) of the vacancies the query finds, best
+    first; when none, broader searches to offer instead (``suggestions``, never empty
+    then). The ranking does not depend on the page size: page 1 of 3 shows vacancies 4-6."""
     und, selection, rows = await _retrieve(conn, query)
     more = len(rows) > CANDIDATES
     ranked = order_search(rows[:CANDIDATES], selection.plan, today)
-    start = query.page * PAGE_SIZE
+    start = query.page * page_size
     page = SearchPage(
         query=query,
         understood=und,
-        hits=tuple(_hit(row, score) for score, row in ranked[start : start + PAGE_SIZE]),
+        hits=tuple(_hit(row, score) for score, row in ranked[start : start + page_size]),
         total=len(ranked),
         more=more,
         unknown_words=selection.unknown,
+        page_size=page_size,
     )
     if not ranked:
         page = replace(page, suggestions=await _suggestions(conn, query, und))

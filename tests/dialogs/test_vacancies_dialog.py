@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
 from bot.core import freetext
+from bot.core.domain import load_default_domain
 from bot.core.types import Context, Input, NeedAnswers, PersonFacts, Query, Turn
 from bot.dialogs.vacancies import (
     VacanciesDialog,
@@ -31,7 +34,12 @@ from bot.records.model import (
     RegistrationRecord,
 )
 from bot.vacancies import callbacks
-from bot.vacancies.asks import RecommendVacancies, SearchVacancies, VacancyDetailQuery
+from bot.vacancies.asks import (
+    CategoriesQuery,
+    RecommendVacancies,
+    SearchVacancies,
+    VacancyDetailQuery,
+)
 from bot.vacancies.model import (
     PlaceOption,
     Profile,
@@ -48,6 +56,7 @@ from bot.vacancies.model import (
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)
 TODAY = NOW.date()
 DIALOG = VacanciesDialog()
+DOMAIN = load_default_domain()
 NO_ONE = ProfileRecord()
 
 
@@ -72,8 +81,16 @@ def detail(h: VacancyHit, **kw: Any) -> VacancyDetail:
     return VacancyDetail(**values)
 
 
-def ctx(answers: dict[Query[Any], Any] | None = None, **kw: Any) -> Context:
-    return Context(NOW, answers=answers or {}, channel="console", **kw)
+def ctx(
+    answers: dict[Query[Any], Any] | None = None, channel: str = "console", **kw: Any
+) -> Context:
+    return Context(NOW, answers=answers or {}, channel=channel, **kw)
+
+
+def options(turn: Turn, channel: str = "sms") -> list[tuple[str, str]]:
+    """The numbered options as the person sees them, (title, payload), 1 first."""
+    rendered = DOMAIN.render(turn.messages[-1], channel)
+    return [(b.title, b.payload) for b in rendered.buttons]
 
 
 def keys(turn: Turn) -> list[str]:
@@ -139,6 +156,87 @@ def test_page_buttons_of_another_search_are_stale() -> None:
     other = callbacks.page(VacancyQuery(text="sopir"), 1)
     stale = DIALOG.handle(ctx(answers), data, Input(choice=other))
     assert keys(stale)[0] == "utter_invalid_stale_button" and stale.data == data
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_by_text_message_a_page_holds_three_each_a_numbered_option(channel: str) -> None:
+    """Pages of 3 (asked of the catalogue as such: page 1 starts at the 4th), each vacancy
+    one numbered option with its place (the wage is on the card), then the page buttons."""
+    q = VacancyQuery(text="operator")
+    typed = Input(text="operator")
+    assert asked(lambda: DIALOG.handle(ctx(channel=channel), {"step": "vac_search"}, typed)) == (
+        SearchVacancies(q, TODAY, 3),
+    )
+    first, second = SearchVacancies(q, TODAY, 3), SearchVacancies(q.at_page(1), TODAY, 3)
+    answers = {first: page_of(q, tuple(hit(n) for n in (1, 2, 3)), 13, page_size=3),
+               second: page_of(q.at_page(1), tuple(hit(n) for n in (4, 5, 6)), 13,
+                               page_size=3)}  # fmt: skip
+    turn = DIALOG.handle(ctx(answers, channel), {"step": "vac_search"}, typed)
+    assert keys(turn) == ["utter_vac_results", "utter_vac_page", "utter_vac_next",
+                          "utter_ask_vac_results"]  # fmt: skip
+    assert turn.messages[0].parts[1].params["pages"] == "5"
+    shown = options(turn)
+    assert shown[:4] == [("Operator 1 - PT Maju 1, Kota Bekasi", "vac:1"),
+                         ("Operator 2 - PT Maju 2, Kota Bekasi", "vac:2"),
+                         ("Operator 3 - PT Maju 3, Kota Bekasi", "vac:3"),
+                         ("Halaman berikutnya", callbacks.page(q, 1))]  # fmt: skip
+    assert "Rp" not in DOMAIN.render(turn.messages[0], "sms").text
+    nxt = DIALOG.handle(ctx(answers, channel), turn.data, Input(choice=shown[3][1]))
+    assert nxt.data["page"] == 1
+    pages = [callbacks.page(q, 2), callbacks.page(q, 0)]
+    assert [p for _, p in options(nxt)][:5] == ["vac:4", "vac:5", "vac:6", *pages]
+    # "2" on page 2 is the 5th vacancy
+    assert options(nxt)[1][1] == "vac:5"
+    # elsewhere, five a page with a line each, as before
+    assert asked(lambda: DIALOG.handle(ctx(), {"step": "vac_search"}, typed)) == (
+        SearchVacancies(q, TODAY),
+    )
+
+
+def test_by_text_message_for_me_lists_three_without_why_lines() -> None:
+    registration = RegistrationRecord("Kasir", "ter_phk", "none", "32", "3275")
+    profile, _ = person_profile((), registration, NO_ONE)
+    recs = tuple(Recommendation(hit(n), (Reason("new"),)) for n in range(1, 5))
+    answers = {AssessmentsQuery(): (), RegistrationQuery(): registration, ProfileQuery(): NO_ONE,
+               RecommendVacancies(profile, TODAY, 0, 3): recs}  # fmt: skip
+    turn = DIALOG.handle(ctx(answers, "sms"), {"step": "vac_search"}, Input(choice="vac:forme"))
+    assert keys(turn) == ["utter_vac_forme_head", "utter_vac_forme_next", "utter_ask_vac_forme"]
+    assert [p for _, p in options(turn)] == ["vac:1", "vac:2", "vac:3", "vfm:1", "vac:new"]
+
+
+GROUPS = tuple((f"{n:02}", f"Golongan {n}", 30 - n) for n in range(11, 25))  # most first
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_by_text_message_the_job_groups_come_five_at_a_time(channel: str) -> None:
+    answers = {CategoriesQuery(): GROUPS}
+    turn = DIALOG.handle(ctx(answers, channel), {"step": "vac_search"},
+                         Input(choice="vac:categories"))  # fmt: skip
+    assert keys(turn) == ["utter_ask_vac_category", "utter_vac_category_more"]
+    assert turn.data == {"step": "categories", "page": 0}
+    assert options(turn) == [*((f"Golongan {n} ({30 - n})", f"vcat:{n}") for n in range(11, 16)),
+                             ("Golongan lainnya", "vcatp:1")]  # fmt: skip
+    pages = [options(turn)]
+    for _ in range(3):
+        turn = DIALOG.handle(ctx(answers, channel), turn.data, Input(choice=pages[-1][-1][1]))
+        pages.append(options(turn))
+    # the 12 with most vacancies, 5 + 5 + 2, then the first five again
+    assert [[p for _, p in page[:-1]] for page in pages[1:3]] == [
+        [f"vcat:{n}" for n in range(16, 21)],
+        ["vcat:21", "vcat:22"],
+    ]
+    assert pages[3] == pages[0] and pages[2][-1] == ("Golongan lainnya", "vcatp:0")
+    # a problem on page 2 shows page 2 again; a group opens its vacancies
+    on_two = {"step": "categories", "page": 1}
+    again = DIALOG.handle(ctx(answers, channel), on_two, Input(media="sticker"))
+    assert keys(again)[0] == "utter_invalid_media" and options(again) == pages[1]
+    assert asked(lambda: DIALOG.handle(ctx(answers, channel), on_two,
+                                       Input(choice="vcat:17"))) == (
+        SearchVacancies(VacancyQuery(group="17"), TODAY, 3),
+    )  # fmt: skip
+    # elsewhere the 12 at once
+    whole = DIALOG.handle(ctx(answers), {"step": "vac_search"}, Input(choice="vac:categories"))
+    assert keys(whole) == ["utter_ask_vac_category"] and len(options(whole, "telegram")) == 12
 
 
 def test_an_empty_result_offers_broader_searches_never_a_dead_end() -> None:

@@ -68,3 +68,29 @@ async def test_the_same_search_twice_in_a_turn_is_one_query() -> None:
         Profile(), date(2025, 6, 2), 1
     )
     assert datetime(2025, 6, 2, tzinfo=UTC).date() == q.today
+
+
+async def test_pages_of_three_follow_the_same_ranking(catalogue: AsyncEngine, today: date) -> None:
+    """By SMS a page holds 3 (bot/dialogs/vacancies.py): the same ranking, cut in threes;
+    page 1 starts at the 4th vacancy, and the page count is of threes."""
+    s = services()
+    scope = Scope(None, None, "sms", now=datetime(2025, 6, 2, tzinfo=UTC))
+    q = VacancyQuery(text="operator")
+    profile = Profile(desired_titles=("Staf Administrasi",), province_code="31",
+                      regency_code="3174")  # fmt: skip
+    async with read_only(catalogue) as conn:
+        fives = [await s.answer(conn, scope, SearchVacancies(q.at_page(n), today)) for n in (0, 1)]
+        threes = [await s.answer(conn, scope, SearchVacancies(q.at_page(n), today, 3))
+                  for n in (0, 1)]  # fmt: skip
+        ranked_five = await s.answer(conn, scope, RecommendVacancies(profile, today, 0))
+        ranked_three = [await s.answer(conn, scope, RecommendVacancies(profile, today, n, 3))
+                        for n in (0, 1)]  # fmt: skip
+    in_order = [h.id for page in fives for h in page.hits]
+    assert [h.id for page in threes for h in page.hits] == in_order[:6]
+    assert [len(p.hits) for p in threes] == [3, 3]
+    assert threes[0].total == fives[0].total == 13 and threes[0].pages == 5
+    assert fives[0].pages == 3 and threes[1].has_previous and threes[1].has_next
+    # Lowongan untukku: 3 + 1 (a next page), and page 1 goes on at the 4th
+    assert len(ranked_three[0]) == 4
+    assert [r.hit.id for r in ranked_three[0][:3]] == [r.hit.id for r in ranked_five[:3]]
+    assert [r.hit.id for r in ranked_three[1][:2]] == [r.hit.id for r in ranked_five[3:5]]

@@ -41,6 +41,12 @@ def offers(domain: Domain, part: Say) -> bool:
     return bool(part.choices) or bool(domain.render(OutboundMessage((part,)), "sms").buttons)
 
 
+def words(domain: Domain, part: Say) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``part``'s text and options on SMS (the pager cuts a part longer than a page)."""
+    rendered = domain.render(OutboundMessage((part,)), "sms")
+    return rendered.text, tuple((b.title, b.payload) for b in rendered.buttons)
+
+
 class SmsRuntime:
     """``gateway``: built from the settings unless given; ``per_second`` (default
     ``SMS_PER_SECOND``) and ``chat_interval`` pace the senders (0: unpaced, for tests)."""
@@ -70,8 +76,9 @@ class SmsRuntime:
             self.senders.append(self._sender(SmsChannel.SMS, sms))
             # A turn's reply costs at most the budget; the rest waits for LAGI.
             app.engine.pagers[SmsChannel.SMS.value] = Pager(
-                sms.segments, settings.segment_budget, partial(offers, domain)
-            )
+                sms.segments, settings.segment_budget, partial(offers, domain),
+                partial(words, domain),
+            )  # fmt: skip
         if settings.whatsapp_enabled:
             whatsapp = WhatsAppDelivery(
                 self.gateway, domain, clock=clock, template_sid=settings.whatsapp_template_sid,

@@ -10,7 +10,9 @@ paged ("Balas LAGI").
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,12 @@ from bot.testing.clock import FrozenClock
 from bot.testing.fake_sms_gateway import twilio_inbound_params
 from bot.testing.images import sample
 from bot.testing.sms_client import SmsChatClient, SmsHarness, new_number, sms_harness
+from bot.vacancies.model import VacancyQuery
 
 TEMPLATE = "HX" + "0123456789abcdef" * 2
 BUDGET = SmsSettings().segment_budget
+TODAY = date(2025, 6, 2)  # the frozen clock's
+MORE_TEXT = "(Balas LAGI untuk lanjutannya.)"
 
 
 async def agreed(client: SmsChatClient) -> None:
@@ -403,6 +408,122 @@ async def test_a_long_reply_is_paged_and_lagi_brings_the_rest(sqlite_app: App) -
         assert len(pages) > 1
         await client.send(client_number_of(client, "consent:agree"))
         assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
+async def test_the_full_notice_is_cut_into_pages_that_join_back(sqlite_app: App) -> None:
+    """One response longer than the budget (12 segments whole) is cut at line and sentence
+    ends; the consent options come on the last page, and a digit there picks them."""
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await client.send("halo")
+        client.follow = False
+        await client.send(client_number_of(client, "consent:notice"))
+        pages = [client.last]
+        while client.last[-1].keys[-1] == MORE_KEY:
+            assert client.segments() <= BUDGET
+            assert not client.last[-1].buttons  # no options before the last page
+            await client.send("LAGI")
+            pages.append(client.last)
+        assert client.segments() <= BUDGET and len(pages) > 3
+        more = harness.app.engine.domain.render(say(MORE_KEY), "sms").text
+        texts = [r.plain.removesuffix(more).strip() for page in pages for r in page]
+        assert all(t.endswith((".", ":")) for t in texts[:-1]), texts  # line and sentence ends
+        whole = harness.app.engine.domain.render(
+            say("utter_privacy_notice_full", retention_days="365"), "sms"
+        ).text
+        assert " ".join(texts[:-1]).split() == whole.split()  # nothing lost, nothing twice
+        assert pages[-1][-1].keys == ("utter_consent_question",)
+        assert pages[0][0].keys[0] == "utter_privacy_notice_full"  # said once, at its start
+        await client.send(client_number_of(client, "consent:agree"))
+        assert client.said() == ["utter_consent_thanks", "utter_menu"]
+
+
+CATALOGUE = Path(__file__).parents[2] / "vacancies" / "data" / "relevance_catalogue.csv"
+
+
+async def load_catalogue(app: App, *rows: dict[str, str]) -> None:
+    """The test catalogue (84 vacancies), and ``rows`` (columns left out are empty)."""
+    from bot.vacancies.importer import import_text
+
+    text = CATALOGUE.read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, lineterminator="\n")
+    writer.writerows(rows)
+    now = app.engine.clock()
+    report = await import_text(app.db.engine, text + out.getvalue(), "csv", now=now,
+                               today=now.date())  # fmt: skip
+    assert not report.errors, report.errors
+
+
+async def at_vacancies(client: SmsChatClient) -> None:
+    await agreed(client)
+    await client.send(menu_number(client, "menu:vacancies"))
+    assert client.said()[0] == "utter_ask_vac_search"
+
+
+async def test_three_vacancies_a_page_and_2_on_page_2_opens_the_5th(sqlite_app: App) -> None:
+    """By SMS a page holds 3 of the same ranking: the next page goes on at the 4th, and "2"
+    typed there opens the 5th vacancy's card."""
+    await load_catalogue(sqlite_app)
+    async with sqlite_app.db.read() as conn:
+        from bot.vacancies import store
+
+        five = await store.search(conn, VacancyQuery(text="operator"), today=TODAY)
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await at_vacancies(client)
+        await client.send("operator")
+        assert client.segments() <= BUDGET and len(client.exchanges) == 1
+        shown = client.shown()
+        assert shown[:3] == [f"vac:{h.id}" for h in five.hits[:3]]
+        await client.send(menu_number(client, shown[3]))  # Halaman berikutnya
+        assert "halaman 2 dari 5" in client.text()
+        assert client.shown()[:2] == [f"vac:{h.id}" for h in five.hits[3:5]]
+        await client.send("2")
+        fifth = five.hits[4]
+        assert client.said()[0] == "utter_vac_card"
+        assert f"{fifth.title}\n{fifth.company}" in client.text()
+        assert all(n <= BUDGET for n in client.exchanges)
+
+
+async def test_a_long_vacancy_card_comes_in_pages_with_its_options_last(sqlite_app: App) -> None:
+    """A card whose description alone is longer than the budget: cut at sentence ends, every
+    exchange within the budget, "Lamar sekarang" on the last page, and a digit there applies."""
+    description = " ".join(
+        f"Tugas ke-{n}: menyiapkan bahan, memasak menu harian dan menjaga dapur tetap bersih."
+        for n in range(1, 16)
+    )
+    requirements = "\n".join(f"- Syarat {n}: pengalaman memasak minimal {n} tahun" for n in
+                             range(1, 6))  # fmt: skip
+    row = {"source": "uji", "source_id": "R900", "title": "Juru Masak Katering",
+           "company": "PT Rasa Nusantara", "occupation_code": "5120", "regency_code": "3578",
+           "country": "ID", "openings": "2", "wage_min": "4000000", "employment_type": "pkwt",
+           "sex": "semua", "disability_friendly": "false", "posted_at": "2025-06-01",
+           "description": description, "requirements": requirements,
+           "featured": "false"}  # fmt: skip
+    await load_catalogue(sqlite_app, row)
+    async with sms_harness(sqlite_app) as harness:
+        client = SmsChatClient(harness)
+        await at_vacancies(client)
+        await client.send("juru masak katering")
+        assert client.shown()[0].startswith("vac:")
+        client.follow = False
+        await client.send("1")
+        pages = [client.text()]
+        while client.last[-1].keys[-1] == MORE_KEY:
+            assert client.segments() <= BUDGET and not client.last[-1].buttons
+            await client.send("LAGI")
+            pages.append(client.text())
+        assert client.segments() <= BUDGET and len(pages) >= 3
+        whole = "\n\n".join(pages)
+        assert "Juru Masak Katering\nPT Rasa Nusantara" in pages[0]
+        assert " ".join(description.split()) in " ".join(whole.replace(MORE_TEXT, "").split())
+        titles = [b.title for b in client.last[-1].buttons]  # all the card's options
+        assert titles == ["Lengkapi Profil saya", "Lamar sekarang", "Kembali ke daftar",
+                          "Cari lagi"]  # fmt: skip
+        await client.send("2")
+        assert client.said()[0] == "utter_vac_applied"
 
 
 async def test_anything_but_lagi_drops_the_rest(sqlite_app: App) -> None:

@@ -21,8 +21,9 @@ from bot.core.domain import NAV_KEY, Domain, load_default_domain
 from bot.core.plaintext import FOOTER_KEY
 from bot.settings import SmsSettings
 
-# Responses longer than the per-turn segment budget, each with its reason. A dialog turn
-# that sends one of these needs an SMS-specific answer (phase 2 of issue 12).
+# Responses longer than the per-turn segment budget, each with its reason. Over SMS such a
+# response is cut into pages at line and sentence ends (bot/core/paging.py), each within the
+# budget; the person replies LAGI for the next.
 OVER_BUDGET = {
     # UU 27/2022 Pasal 20-22: purpose, data, retention and rights must all be told before
     # consent. The first screen carries a short summary (utter_privacy_notice, within the
