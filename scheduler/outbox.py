@@ -62,10 +62,6 @@ class Rejected(Exception):
     """This message can never be delivered as it is (a permanent 400): drop it alone."""
 
 
-# While running, a sender waits this long before writing sent marks, so that one transaction
-# marks what several turns sent (at one chat at a time too). A crash in that instant sends
-# those messages again once their lease expires: at least once, as before.
-MARK_DELAY = 0.05
 EPSILON = 1e-6  # tokens: a timestamp's float rounding (a µs clock at 1.7e9 s) is below this
 GLOBAL_BURST_SECONDS = 0.1
 
@@ -138,7 +134,6 @@ class OutboxSender:
         lease: timedelta = timedelta(seconds=30),
         batch: int = 100,
         poll_seconds: float = 2.0,
-        mark_delay: float = MARK_DELAY,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -160,7 +155,6 @@ class OutboxSender:
         self.lease = lease
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.mark_delay = mark_delay  # while running (not in drain: tests, the console)
         self.monotonic = monotonic
         self.sleep = sleep
         self.rng = rng or random.Random()
@@ -369,8 +363,6 @@ class OutboxSender:
         await asyncio.shield(marked)
 
     async def _write_marks(self) -> None:
-        if self.accepting and self.mark_delay > 0:
-            await asyncio.sleep(self.mark_delay)  # (real time: more sends join the batch)
         while self._marks:
             ids, marked = self._marks, self._marked
             self._marks, self._marked = [], None
