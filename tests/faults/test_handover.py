@@ -192,27 +192,3 @@ async def test_a_reply_is_not_handed_over_past_a_message_another_sender_postpone
     clock.advance(seconds=6)
     await until(lambda: len(out.got) >= before + 2 and settled(sender))
     assert [key for _, key in out.got[before:]] == ["utter_error", "utter_consent_first"]
-
-
-async def test_one_chats_turns_in_a_row_share_mark_transactions(
-    app: App, running: tuple[OutboxSender, Delivered, list[int]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While running, the sender waits ``mark_delay`` before marking: turns that follow
-    each other quickly (one person answering) are marked together."""
-    sender, out, _ = running
-    marks: list[int] = []
-    mark_sent = outbox.mark_sent
-
-    async def counted(conn: Any, ids: list[int], when: Any) -> None:
-        marks.append(len(ids))
-        await mark_sent(conn, ids, when)
-
-    monkeypatch.setattr(sender_module.store, "mark_sent", counted)
-    queued = await app.engine.handle(event("d", 1, text="halo"))
-    queued += await app.engine.handle(event("d", 2, payload="consent:agree"))
-    for n in range(3, 9):
-        queued += await app.engine.handle(event("d", n, text="menu"))
-    await until(lambda: len(out.got) == queued and settled(sender))
-    assert sum(marks) == queued
-    assert len(marks) < queued / 2, marks
-    assert await pending(app) == 0
