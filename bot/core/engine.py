@@ -2,12 +2,12 @@
 
 A turn is one transaction (``Database.turn``: no lock is held until it writes; on SQLite it
 waits its turn among this process's writers):
-1. **Read** the identity's snapshot — its person, the person's version, the conversation
-   state.
+1. **Read**: a redelivered event stops here; the identity's snapshot — its person, the
+   person's version, the conversation state.
 2. **Route** (pure): understand the input, let the router decide; when a dialog asks for
    something (``Context.ask``), answer it on the same connection and route again with the
    answer (a slow query, ``Query.slow``, is answered before the transaction).
-3. **Write**: record the event id (a redelivered event stops here, rolled back), bump the
+3. **Write**: record the event id (a redelivery racing this turn stops here), bump the
    person's version if it is still the snapshot's (else another process wrote meanwhile:
    roll back and compute the turn again), apply the effects, save the state, queue the
    replies in the outbox.
@@ -195,9 +195,9 @@ class Engine:
         return queued
 
     async def _user_turn(self, event: InboundEvent) -> int:
-        """One transaction: the event recorded (a redelivery stops here), the snapshot read,
-        the turn routed (its questions answered on the same connection), the state and the
-        replies written. Another process writing to the person meanwhile rolls it all back
+        """One transaction: a redelivered event stops at once, the snapshot read, the turn
+        routed (its questions answered on the same connection), the event id, the state and
+        the replies written. Another process writing to the person meanwhile rolls it all back
         and the turn is computed again."""
         target = _Target(event.channel, event.sender_id)
         key = (event.channel, event.event_id) if event.event_id else None
@@ -207,6 +207,8 @@ class Engine:
             now = self.clock()
             try:
                 async with self.db.turn(exclusive=exclusive) as conn:
+                    if key and await people.is_processed(conn, *key):
+                        raise _Duplicate  # (nothing computed for it; the write checks again)
                     snap = await people.snapshot(conn, event.channel, event.sender_id)
                     state, legacy = self._state(snap)
                     if legacy:

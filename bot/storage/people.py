@@ -84,9 +84,8 @@ async def snapshot_of(conn: AsyncConnection, identity_id: int) -> Snapshot | Non
 
 
 async def is_processed(conn: AsyncConnection, channel: str, event_id: str) -> bool:
-    E = table(ProcessedEvent)
-    stmt = select(E.c.event_id).where(E.c.channel == channel, E.c.event_id == event_id)
-    return (await conn.execute(stmt)).first() is not None
+    params = {"b_channel": channel, "b_event": event_id}
+    return (await conn.execute(_built(conn, "is_processed"), params)).first() is not None
 
 
 # Statements of every turn, built once per dialect with bound parameters (building one costs
@@ -110,6 +109,14 @@ def _mark_processed(conn: AsyncConnection) -> Any:
                 at=bindparam("b_at", type_=E.c.at.type))
         .on_conflict_do_nothing()
     )  # fmt: skip
+
+
+def _is_processed(conn: AsyncConnection) -> Any:
+    E = table(ProcessedEvent)
+    return select(E.c.event_id).where(
+        E.c.channel == bindparam("b_channel", type_=E.c.channel.type),
+        E.c.event_id == bindparam("b_event", type_=E.c.event_id.type),
+    )
 
 
 def _save_state(conn: AsyncConnection) -> Any:
@@ -148,6 +155,7 @@ def _touch_identity(conn: AsyncConnection) -> Any:
 
 
 _BUILDERS = {
+    "is_processed": _is_processed,
     "mark_processed": _mark_processed,
     "save_state": _save_state,
     "claim_version": _claim_version,

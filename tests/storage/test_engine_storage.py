@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.app import App, build_app
+from bot.core.conversation import Router
 from bot.core.types import EventKind, InboundEvent
 from bot.records.store import load_eligibility
 from bot.settings import Settings
@@ -63,6 +65,27 @@ async def test_redelivered_event_is_processed_once(client: ChatClient, app: App)
     assert again == []
     state = await stored_state(app, "console", "u1")
     assert state["dialogs"]["eligibility"]["answers"] == {"laid_off": "yes"}
+
+
+async def test_a_redelivered_event_computes_nothing(
+    client: ChatClient, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropped before routing: no turn is computed on the state it already changed (a slow
+    query, a CV, would otherwise be made for nothing)."""
+    await consented(client)
+    await client.click("menu:eligibility")
+    routed: list[int] = []
+    route = Router.route
+
+    def counting(self: Router, *args: Any, **kwargs: Any) -> Any:
+        routed.append(1)
+        return route(self, *args, **kwargs)
+
+    monkeypatch.setattr(Router, "route", counting)
+    await client.send("1", event_id="update-78")
+    assert len(routed) == 1
+    assert await client.send("1", event_id="update-78") == []
+    assert len(routed) == 1
 
 
 async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:
