@@ -376,6 +376,9 @@ class OutboxSender:
                 marked.set_exception(e)
             else:
                 marked.set_result(None)
+            finally:
+                if not marked.done():  # cancelled (the loop is closing): nobody waits for ever
+                    marked.cancel()
 
     async def _wait_for(self, bucket: TokenBucket) -> None:
         while (delay := bucket.delay()) > 0:
