@@ -24,7 +24,7 @@ import asyncio
 import logging
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -71,6 +71,7 @@ MAX_TEXT = 4096  # Telegram's own limit; longer text is cut at the edge, then ju
 SYSTEM_CHANNEL = "system"  # processed_events namespace of system-event keys
 MAX_ROUNDS = 8  # ask-and-answer rounds in one turn
 MAX_ATTEMPTS = 5  # turns computed again after a concurrent write
+Answers = dict[Query[Any], Any]
 
 
 def system_clock() -> datetime:
@@ -144,6 +145,9 @@ class _Legacy(Exception):
         self.snap, self.state, self.effects = snap, state, effects
 
 
+_Done = tuple[int, Scope]  # a committed turn: how many messages it queued, its scope
+
+
 @dataclass(frozen=True)
 class _Target:
     """Where a turn's replies go."""
@@ -197,36 +201,53 @@ class Engine:
     async def _user_turn(self, event: InboundEvent) -> int:
         """One transaction: a redelivered event stops at once, the snapshot read, the turn
         routed (its questions answered on the same connection), the event id, the state and
-        the replies written. Another process writing to the person meanwhile rolls it all back
-        and the turn is computed again."""
+        the replies written."""
         target = _Target(event.channel, event.sender_id)
         key = (event.channel, event.event_id) if event.event_id else None
-        answers: dict[Query[Any], Any] = {}  # slow queries, answered outside the transaction
+
+        async def body(conn: AsyncConnection, now: datetime, answers: Answers) -> _Done:
+            if key and await people.is_processed(conn, *key):
+                raise _Duplicate  # (nothing computed for it; the write checks again)
+            snap = await people.snapshot(conn, event.channel, event.sender_id)
+            state, legacy = self._state(snap)
+            if legacy:
+                raise _Legacy(snap, state, legacy)
+            scope = _scope(snap, event.channel, now)
+            outcome = await self._user_outcome(conn, event, snap, scope, state, now, answers)
+            queued = await self._write(
+                conn, snap, scope, target, now, outcome, event_key=key, inbound=True
+            )
+            return queued, scope
+
+        return await self._transact(body, key)
+
+    async def _transact(
+        self,
+        body: Callable[[AsyncConnection, datetime, Answers], Awaitable[_Done]],
+        key: tuple[str, str] | None,
+    ) -> int:
+        """Run a turn's ``body`` in one transaction (``Database.turn``) until it commits;
+        returns how many messages it queued. Another process writing to the person meanwhile
+        (:class:`_Retry`, :class:`WriteConflict`) rolls it back and the turn is computed
+        again; slow queries and an old conversation shape are dealt with outside it first.
+        An event already handled (:class:`_Duplicate`) or with nothing to do
+        (:class:`_Skip`) queues nothing."""
+        answers: Answers = {}  # slow queries, answered outside the transaction
         exclusive = False  # after a conflict on SQLite: hold the write lock from the start
         for _ in range(MAX_ATTEMPTS):
             now = self.clock()
             try:
                 async with self.db.turn(exclusive=exclusive) as conn:
-                    if key and await people.is_processed(conn, *key):
-                        raise _Duplicate  # (nothing computed for it; the write checks again)
-                    snap = await people.snapshot(conn, event.channel, event.sender_id)
-                    state, legacy = self._state(snap)
-                    if legacy:
-                        raise _Legacy(snap, state, legacy)
-                    scope = _scope(snap, event.channel, now)
-                    outcome = await self._user_outcome(
-                        conn, event, snap, scope, state, now, answers
-                    )
-                    queued = await self._write(
-                        conn, snap, scope, target, now, outcome, event_key=key, inbound=True
-                    )
+                    queued, scope = await body(conn, now, answers)
             except _Retry:
                 continue
             except WriteConflict:
                 exclusive = True
                 continue
             except _Duplicate:
-                log.info("dropped a redelivered event %s:%s", event.channel, event.event_id)
+                log.info("dropped an event already handled %s:%s", *(key or ("", "")))
+                return 0
+            except _Skip:
                 return 0
             except _Legacy as old:
                 await self._upgrade(old.snap, old.state, old.effects, now)
@@ -246,7 +267,7 @@ class Engine:
         scope: Scope,
         state: ConversationState,
         now: datetime,
-        answers: dict[Query[Any], Any],
+        answers: Answers,
     ) -> Outcome:
         """What the turn answers: the next page of what was held (LAGI on a paged channel),
         else the router's outcome (paged when the channel pages)."""
@@ -313,48 +334,30 @@ class Engine:
     ) -> int:
         target = _Target(channel, address)
         key = (SYSTEM_CHANNEL, event.key) if event.key else None
-        answers: dict[Query[Any], Any] = {}
-        exclusive = False  # after a conflict on SQLite: hold the write lock from the start
-        for _ in range(MAX_ATTEMPTS):
-            now = self.clock()
-            try:
-                async with self.db.turn(exclusive=exclusive) as conn:
-                    snap = await people.snapshot_of(conn, identity_id)
-                    if snap is None:
-                        raise _Skip
-                    person = snap.person
-                    if person.consent != "granted" or (person.opted_out and not event.essential):
-                        raise _Skip
-                    state, legacy = self._state(snap)
-                    if legacy:
-                        raise _Legacy(snap, state, legacy)
-                    scope = _scope(snap, channel, now)
-                    outcome = await self._route(
-                        conn, scope, snap, now, state,
-                        partial(self.router.route_system, state=state, flags=_flags(snap),
-                                event=event),
-                        answers,
-                    )  # fmt: skip
-                    queued = await self._write(
-                        conn, snap, scope, target, now, outcome, event_key=key, inbound=False,
-                        essential=event.essential, idempotency=event.key,
-                    )  # fmt: skip
-            except _Retry:
-                continue
-            except WriteConflict:
-                exclusive = True
-                continue
-            except (_Duplicate, _Skip):
-                return 0
-            except _Legacy as old:
-                await self._upgrade(old.snap, old.state, old.effects, now)
-                continue
-            except _Slow as slow:
-                await self._answer_slow(slow, answers)
-                continue
-            await self._after_commit(scope)
-            return queued
-        raise StorageUnavailable(f"gave up after {MAX_ATTEMPTS} concurrent writes")
+
+        async def body(conn: AsyncConnection, now: datetime, answers: Answers) -> _Done:
+            snap = await people.snapshot_of(conn, identity_id)
+            if snap is None:
+                raise _Skip
+            person = snap.person
+            if person.consent != "granted" or (person.opted_out and not event.essential):
+                raise _Skip
+            state, legacy = self._state(snap)
+            if legacy:
+                raise _Legacy(snap, state, legacy)
+            scope = _scope(snap, channel, now)
+            outcome = await self._route(
+                conn, scope, snap, now, state,
+                partial(self.router.route_system, state=state, flags=_flags(snap), event=event),
+                answers,
+            )  # fmt: skip
+            queued = await self._write(
+                conn, snap, scope, target, now, outcome, event_key=key, inbound=False,
+                essential=event.essential, idempotency=event.key,
+            )  # fmt: skip
+            return queued, scope
+
+        return await self._transact(body, key)
 
     # -- the three steps ----------------------------------------------------------------
     def _zone(self, snap: people.Snapshot | None) -> ZoneInfo:
@@ -395,7 +398,7 @@ class Engine:
         now: datetime,
         state: ConversationState,
         route: Callable[[Context], Outcome],
-        answers: dict[Query[Any], Any],
+        answers: Answers,
     ) -> Outcome:
         """Run the pure router; answer what it asks and run it again. ``answers`` holds the
         slow queries answered before the transaction; a slow query not among them raises
@@ -416,7 +419,7 @@ class Engine:
                         answers[query] = await self.services.answer(conn, scope, query)
         raise RuntimeError(f"a turn asked more than {MAX_ROUNDS} rounds of questions")
 
-    async def _answer_slow(self, slow: _Slow, answers: dict[Query[Any], Any]) -> None:
+    async def _answer_slow(self, slow: _Slow, answers: Answers) -> None:
         """Answer slow queries on a read-only connection, before the turn's transaction."""
         async with self.db.read() as conn:
             for query in slow.queries:
