@@ -181,6 +181,7 @@ class OutboxSender:
         # Group commit of sent marks: chats that finish while a mark is being written share
         # the next transaction (:meth:`_mark_sent`).
         self._marks: list[int] = []
+        self._orphans: set[int] = set()  # sent ids queued for nobody: deleted when marked
         self._marked: asyncio.Future[None] | None = None  # done when ``_marks`` are written
         self._marker: asyncio.Task[None] | None = None
 
@@ -367,9 +368,11 @@ class OutboxSender:
             ids, marked = self._marks, self._marked
             self._marks, self._marked = [], None
             assert marked is not None
+            orphans = [i for i in ids if i in self._orphans]
             try:
                 async with self.db.write() as conn:
-                    await store.mark_sent(conn, ids, self.clock())
+                    await store.mark_sent(conn, ids, self.clock(), orphans=orphans)
+                self._orphans.difference_update(orphans)
             except Exception as e:
                 # Each waiting chat sees the error; the rows stay claimed until their lease
                 # expires, then go again (at least once).
@@ -412,11 +415,12 @@ class OutboxSender:
             handed = 0
             async with self.db.write() as conn:
                 await store.mark_sent(conn, sent, self.clock())  # what went before did go
-                sent.clear()
+                done, sent[:] = list(sent), []
                 if self.fallback is not None:
                     handed = await self.fallback.on_unreachable(conn, item)
                 await store.drop_chat(conn, item.chat_key, str(e), self.clock())
                 await people.mark_blocked(conn, self.channel, item.address)
+            self._orphans.difference_update(done)
             if handed and self.fallback is not None:
                 self.fallback.notify()
             if self.on_unreachable:
@@ -431,6 +435,8 @@ class OutboxSender:
             return await self._transient(item, e)
         self.stats.sent += 1
         sent.append(item.id)
+        if item.person_id is None:
+            self._orphans.add(item.id)
         return True
 
     async def _transient(self, item: OutboxItem, error: Exception) -> bool:

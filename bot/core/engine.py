@@ -206,9 +206,13 @@ class Engine:
         key = (event.channel, event.event_id) if event.event_id else None
 
         async def body(conn: AsyncConnection, now: datetime, answers: Answers) -> _Done:
-            if key and await people.is_processed(conn, *key):
+            sender = self.senders.get(event.channel)
+            owner = sender.owner if sender is not None else ""
+            snap = await people.turn_snapshot(
+                conn, event.channel, event.sender_id, key[1] if key else None, owner, now
+            )
+            if snap is not None and snap.processed:
                 raise _Duplicate  # (nothing computed for it; the write checks again)
-            snap = await people.snapshot(conn, event.channel, event.sender_id)
             state, legacy = self._state(snap)
             if legacy:
                 raise _Legacy(snap, state, legacy)
@@ -451,7 +455,7 @@ class Engine:
             snap = created
         if not await people.claim_version(conn, snap.person.id, snap.version, now, seen=inbound):
             raise _Retry
-        if inbound:
+        if inbound and people.needs_touch(snap, now):
             await people.touch_identity(conn, snap.identity_id, now)
         scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
         deleted = False
@@ -466,9 +470,11 @@ class Engine:
             await people.save_state(
                 conn, snap.identity_id, snap.person.id, outcome.state.to_json(), now
             )
+        # (the chat read clear with the snapshot, unless an effect may have queued since)
+        clear = None if outcome.effects else (snap.clear_for, snap.clear)
         await self._enqueue(
             conn, target, None if deleted else snap.person.id, outcome.messages, now,
-            scope=scope, essential=essential, idempotency=idempotency,
+            scope=scope, essential=essential, idempotency=idempotency, clear=clear,
         )  # fmt: skip
         return len(outcome.messages)
 
@@ -519,11 +525,14 @@ class Engine:
         scope: Scope | None = None,
         essential: bool = False,
         idempotency: str | None = None,
+        clear: tuple[str | None, bool] | None = None,
     ) -> None:
         """Queue the replies. With a sender of this process for the channel that may send
         them now (nothing of the chat waits elsewhere), they are queued claimed for it and
         handed over once committed: no claim transaction, no wake. Otherwise :meth:`handle`
-        wakes the channel's senders once committed (``outbox.collect_unclaimed``)."""
+        wakes the channel's senders once committed (``outbox.collect_unclaimed``).
+        ``clear``: (sender, whether the chat was clear for it), when the turn already read
+        it in this transaction (:func:`people.turn_snapshot`) and nothing queued since."""
         if not messages:
             return
         chat_key = address_hash(target.channel, target.address)
@@ -532,7 +541,11 @@ class Engine:
         if (
             sender is not None
             and sender.accepting
-            and await outbox.chat_is_clear(conn, chat_key, sender.owner, now)
+            and (
+                clear[1]
+                if clear is not None and clear[0] == sender.owner
+                else await outbox.chat_is_clear(conn, chat_key, sender.owner, now)
+            )
         ):
             owner, until = sender.owner, now + sender.lease
         expires = now + self.message_ttl

@@ -155,24 +155,32 @@ class Taker(Protocol):
     def take(self, items: list[OutboxItem]) -> None: ...
 
 
+def waiting_clause(chat: Any, owner: Any, now: Any) -> Any:
+    """Something of ``chat`` is pending that the sender ``owner`` does not hold now (queued
+    unclaimed, claimed elsewhere, or postponed): messages queued for the chat must wait
+    behind it."""
+    return exists().where(
+        O.c.chat_key == chat,
+        O.c.status == PENDING,
+        (O.c.claimed_by == None)  # noqa: E711
+        | (O.c.claimed_by != owner)
+        | (O.c.claim_until < now)
+        | (O.c.not_before > now),
+    )
+
+
 _CLEAR: list[Any] = []
 
 
 def _clear_statement() -> Any:
     if _CLEAR:
         return _CLEAR[0]
-    now = bindparam("b_now", type_=O.c.not_before.type)
-    stmt = (
-        select(O.c.id)
-        .where(
-            O.c.chat_key == bindparam("b_chat", type_=O.c.chat_key.type),
-            O.c.status == PENDING,
-            (O.c.claimed_by == None)  # noqa: E711
-            | (O.c.claimed_by != bindparam("b_owner", type_=O.c.claimed_by.type))
-            | (O.c.claim_until < now)
-            | (O.c.not_before > now),
+    stmt = select(
+        waiting_clause(
+            bindparam("b_chat", type_=O.c.chat_key.type),
+            bindparam("b_owner", type_=O.c.claimed_by.type),
+            bindparam("b_now", type_=O.c.not_before.type),
         )
-        .limit(1)
     )
     _CLEAR.append(stmt)
     return stmt
@@ -184,7 +192,7 @@ async def chat_is_clear(conn: AsyncConnection, chat_key: str, owner: str, now: d
     its process, which sends them in order before these). Otherwise they wait for an
     ordinary claim, behind the chat's earlier messages."""
     params = {"b_chat": chat_key, "b_owner": owner, "b_now": now}
-    return (await conn.execute(_clear_statement(), params)).first() is None
+    return not (await conn.execute(_clear_statement(), params)).scalar()
 
 
 _CLAIMS: dict[str, Any] = {}
@@ -272,26 +280,58 @@ async def claim(
 
 
 async def _finish(
-    conn: AsyncConnection, ids: list[int], status: str, error: str | None, now: datetime
+    conn: AsyncConnection,
+    ids: list[int],
+    status: str,
+    error: str | None,
+    now: datetime,
+    orphans: list[int] | None = None,
 ) -> None:
     """A row leaves the queue: its text is not kept (the wage in an estimate, for one), and a
-    row of nobody (the goodbye after HAPUS) is not kept at all."""
+    row of nobody (the goodbye after HAPUS) is not kept at all. ``orphans``: those of
+    ``ids`` queued for nobody, when the caller knows (a row's person never changes: deleting
+    the person deletes the row); None looks for them."""
     if not ids:
         return
-    await conn.execute(delete(O).where(O.c.id.in_(ids), O.c.person_id == None))  # noqa: E711
+    if orphans is None or orphans:
+        await conn.execute(_built_finish("orphans"), {"b_ids": ids if orphans is None else orphans})
+    if status == SENT:
+        await conn.execute(_built_finish("sent"), {"b_ids": ids, "b_body": {}, "b_at": now})
+        return
     values: dict[str, Any] = {
         "status": status, "body": {}, "claimed_by": None, "claim_until": None,
     }  # fmt: skip
-    if status == SENT:
-        values["sent_at"] = now
-        values["attempts"] = O.c.attempts + 1
     if error is not None:
         values["last_error"] = error[:200]
     await conn.execute(update(O).where(O.c.id.in_(ids)).values(**values))
 
 
-async def mark_sent(conn: AsyncConnection, ids: list[int], now: datetime) -> None:
-    await _finish(conn, ids, SENT, None, now)
+_FINISH: dict[str, Any] = {}
+
+
+def _built_finish(name: str) -> Any:
+    """The statements of a sent mark (every turn's replies get one), built once with an
+    expanding ``b_ids``."""
+    if (stmt := _FINISH.get(name)) is None:
+        ids = O.c.id.in_(bindparam("b_ids", expanding=True))
+        if name == "sent":
+            stmt = update(O).where(ids).values(
+                status=SENT, body=bindparam("b_body", type_=O.c.body.type), claimed_by=None,
+                claim_until=None, sent_at=bindparam("b_at", type_=O.c.sent_at.type),
+                attempts=O.c.attempts + 1,
+            )  # fmt: skip
+        else:  # "orphans"
+            stmt = delete(O).where(ids, O.c.person_id == None)  # noqa: E711
+        _FINISH[name] = stmt
+    return stmt
+
+
+async def mark_sent(
+    conn: AsyncConnection, ids: list[int], now: datetime, *, orphans: list[int] | None = None
+) -> None:
+    """These went out. ``orphans``: which of them were queued for nobody (they are deleted),
+    when known; None looks for them."""
+    await _finish(conn, ids, SENT, None, now, orphans)
 
 
 async def give_up(

@@ -6,11 +6,11 @@ hot path); every function returns plain values or dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import String, bindparam, delete, exists, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,6 +47,11 @@ class Snapshot:
     state: dict[str, Any] | None
     blocked: bool
     in_session: int | None = None  # a counselor has the conversation: that session's id
+    # Read with the person's own turn (:func:`turn_snapshot`):
+    processed: bool = False  # the event was handled already (a redelivery)
+    clear_for: str | None = None  # the sender (owner) that ``clear`` was read for
+    clear: bool = False  # nothing of the chat waits that ``clear_for`` does not hold
+    last_inbound_at: datetime | None = None
 
 
 CL = table(Counselee)
@@ -76,6 +81,40 @@ async def snapshot(conn: AsyncConnection, channel: str, address: str) -> Snapsho
     stmt = _SNAPSHOT.where(I.c.channel == channel, I.c.address_hash == key)
     row = (await conn.execute(stmt)).first()
     return _snapshot(row) if row else None
+
+
+async def turn_snapshot(
+    conn: AsyncConnection,
+    channel: str,
+    address: str,
+    event_id: str | None,
+    owner: str,
+    now: datetime,
+) -> Snapshot | None:
+    """:func:`snapshot` for the person's own turn, in one statement with what the turn
+    checks: whether ``event_id`` was handled already, and whether the chat's messages may go
+    straight to the sender ``owner`` (:func:`bot.storage.outbox.chat_is_clear`)."""
+    key = address_hash(channel, address)
+    params = {"b_channel": channel, "b_hash": key, "b_event": event_id, "b_owner": owner,
+              "b_now": now}  # fmt: skip
+    row = (await conn.execute(_built(conn, "turn_snapshot"), params)).first()
+    if row is None:
+        return None
+    snap = _snapshot(row)
+    return replace(snap, processed=bool(row.processed), clear_for=owner,
+                   clear=not row.waiting, last_inbound_at=row.last_inbound_at)  # fmt: skip
+
+
+def needs_touch(snap: Snapshot, now: datetime) -> bool:
+    """Whether a turn of theirs records that they wrote (:func:`touch_identity`): not when
+    they were not blocked and wrote less than :data:`TOUCH_EVERY` ago. The time kept is then
+    at most that much early: WhatsApp's 24-hour window is counted from it, so it closes
+    early, never late."""
+    seen = snap.last_inbound_at
+    return snap.blocked or seen is None or now - seen >= TOUCH_EVERY
+
+
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 async def snapshot_of(conn: AsyncConnection, identity_id: int) -> Snapshot | None:
@@ -154,7 +193,29 @@ def _touch_identity(conn: AsyncConnection) -> Any:
     )
 
 
+def _turn_snapshot(conn: AsyncConnection) -> Any:
+    from bot.storage.outbox import waiting_clause  # (outbox builds on this module)
+
+    E = table(ProcessedEvent)
+    processed = exists().where(
+        E.c.channel == bindparam("b_channel", type_=E.c.channel.type),
+        E.c.event_id == bindparam("b_event", type_=E.c.event_id.type),
+    )
+    waiting = waiting_clause(
+        bindparam("b_hash", type_=I.c.address_hash.type),  # (the chat key: the same hash)
+        bindparam("b_owner", type_=String()),
+        bindparam("b_now", type_=I.c.created_at.type),
+    )
+    return _SNAPSHOT.add_columns(
+        I.c.last_inbound_at, processed.label("processed"), waiting.label("waiting")
+    ).where(
+        I.c.channel == bindparam("b_channel", type_=I.c.channel.type),
+        I.c.address_hash == bindparam("b_hash", type_=I.c.address_hash.type),
+    )
+
+
 _BUILDERS = {
+    "turn_snapshot": _turn_snapshot,
     "is_processed": _is_processed,
     "mark_processed": _mark_processed,
     "save_state": _save_state,

@@ -149,9 +149,9 @@ async def test_sent_marks_of_chats_that_finish_together_share_a_transaction(
     marks: list[int] = []
     mark_sent = outbox.mark_sent
 
-    async def counted(conn: Any, ids: list[int], when: Any) -> None:
+    async def counted(conn: Any, ids: list[int], when: Any, **kwargs: Any) -> None:
         marks.append(len(ids))
-        await mark_sent(conn, ids, when)
+        await mark_sent(conn, ids, when, **kwargs)
 
     monkeypatch.setattr(sender_module.store, "mark_sent", counted)
 

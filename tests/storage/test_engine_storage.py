@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,10 +13,11 @@ from sqlalchemy import select
 
 from bot.app import App, build_app
 from bot.core.conversation import Router
-from bot.core.types import EventKind, InboundEvent
+from bot.core.types import EventKind, InboundEvent, PersonFacts
 from bot.records.store import load_eligibility
 from bot.settings import Settings
 from bot.storage import people
+from bot.storage.crypto import address_hash
 from bot.storage.models import (
     ConsentEvent,
     Conversation,
@@ -86,6 +88,57 @@ async def test_a_redelivered_event_computes_nothing(
     assert len(routed) == 1
     assert await client.send("1", event_id="update-78") == []
     assert len(routed) == 1
+
+
+WROTE = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("blocked", "last_inbound", "now", "touched"),
+    [
+        (False, None, WROTE, True),  # never wrote before (a linked number)
+        (False, WROTE, WROTE, False),  # the same instant
+        (False, WROTE, WROTE + timedelta(seconds=59), False),  # within the minute
+        (False, WROTE, WROTE + timedelta(minutes=1), True),  # a minute: recorded again
+        (False, WROTE, WROTE + timedelta(hours=23), True),
+        (True, WROTE, WROTE, True),  # blocked: unblocked at once, however recent
+    ],
+)
+def test_a_turn_records_that_they_wrote_once_a_minute_or_when_blocked(
+    blocked: bool, last_inbound: datetime | None, now: datetime, touched: bool
+) -> None:
+    snap = people.Snapshot(1, PersonFacts(1), 0, None, blocked, last_inbound_at=last_inbound)
+    assert people.needs_touch(snap, now) is touched
+
+
+async def test_the_inbound_time_is_kept_a_minute_early_at_most(
+    client: ChatClient, app: App, clock: FrozenClock
+) -> None:
+    """WhatsApp's 24-hour window is counted from the stored time: it may be early by under a
+    minute (the window closes early, never late), and a blocked chat that writes again is
+    reachable again at once."""
+    await consented(client)
+    first = clock()
+
+    async def stored() -> tuple[Any, bool]:
+        async with app.db.read() as conn:
+            row = (await conn.execute(
+                select(Identity.last_inbound_at, Identity.blocked)
+                .where(Identity.address_hash == address_hash("console", "u1"))
+            )).one()  # fmt: skip
+        return row[0], row[1]
+
+    clock.advance(seconds=30)
+    await client.send("menu")
+    assert await stored() == (first, False)  # under a minute: not written again
+    async with app.db.write() as conn:
+        await people.mark_blocked(conn, "console", "u1")
+    clock.advance(seconds=10)
+    await client.send("menu")
+    assert await stored() == (clock(), False)  # blocked: written at once
+    clock.advance(seconds=70)
+    await client.send("menu")
+    assert await stored() == (clock(), False)  # over a minute: written again
 
 
 async def test_events_of_one_conversation_run_one_at_a_time(app: App) -> None:

@@ -97,7 +97,8 @@ class SmsInbound:
 
 async def last_inbound(db: Database, channel: str, address: str) -> datetime | None:
     """When the identity ``channel``/``address`` last wrote (None: unknown): WhatsApp's
-    24-hour window is counted from it. One indexed lookup by the address's keyed hash."""
+    24-hour window is counted from it (kept up to a minute early, ``people.needs_touch``: the
+    window closes early, never late). One indexed lookup by the address's keyed hash."""
     async with db.read() as conn:
         value: datetime | None = await conn.scalar(
             select(I.c.last_inbound_at).where(
