@@ -26,6 +26,8 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.storage import sqlite_driver
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "jkp_read_only"  # execution option: a deferred transaction on SQLite
 BUSY_TIMEOUT_MS = 5000
@@ -93,6 +95,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     if (path := sqlite_path(url)) is not None:
         _create_private(path)
+    if url.startswith("sqlite+aiosqlite:"):
+        kwargs.setdefault("module", sqlite_driver.dbapi())  # one trip to the thread a statement
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
