@@ -27,21 +27,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import itertools
 import json
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import aiosqlite
 import yaml
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -49,7 +52,19 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from cryptography.fernet import Fernet
-from sqlalchemy import JSON, Column, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,6 +77,7 @@ from bot.channels.telegram import (  # noqa: E402
     build_dispatcher,
 )
 from bot.settings import Settings  # noqa: E402
+from bot.storage.crypto import address_hash  # noqa: E402
 from bot.storage.db import make_engine  # noqa: E402
 from bot.storage.models import Id  # noqa: E402
 from bot.testing.clock import FrozenClock  # noqa: E402
@@ -278,15 +294,24 @@ class BareAiogram:
 class Floor:
     """The durable work of a turn as one bare Core transaction."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    STATE: ClassVar[dict[str, Any]] = {
+        "v": 2, "dialogs": {"eligibility": {"answers": {"x": "y" * 850}}},
+    }  # fmt: skip
+
+    def __init__(self, url: str, *, stock: bool = True) -> None:
+        # stock: SQLAlchemy's own aiosqlite adapter (the bare floor); else the project's
+        # (bot/storage/sqlite_driver.py). PostgreSQL: asyncpg either way.
+        extra: dict[str, Any] = {}
+        if stock and url.startswith("sqlite"):
+            extra["module"] = AsyncAdapt_aiosqlite_dbapi(aiosqlite, sqlite3)
+        self.engine = make_engine(url, **extra)
         meta = MetaData()
         self.users = Table("floor_users", meta, Column("id", Id, primary_key=True),
                            Column("address", String(64)), Column("state", JSON))  # fmt: skip
         self.outbox = Table("floor_outbox", meta, Column("id", Id, primary_key=True),
                             Column("address", String(64)), Column("body", JSON))  # fmt: skip
         self.meta = meta
-        self.state = {"v": 2, "dialogs": {"eligibility": {"answers": {"x": "y" * 850}}}}
+        self.state = self.STATE
 
     async def setup(self, users: int) -> None:
         async with self.engine.begin() as conn:
@@ -316,6 +341,106 @@ class Floor:
         await self.engine.dispose()
 
 
+# -- stored users (flat with users) ---------------------------------------------------------
+async def store_users(app: App, n: int, first_chat: int) -> None:
+    """``n`` more beneficiaries with what a person accumulates over the months: identity,
+    benefit months (bot/testing/beneficiaries.py), a 900-byte conversation state, 20 handled
+    update ids and 10 sent messages each. Inserted in bulk, already encrypted."""
+    from bot.storage import crypto
+    from bot.storage.models import UTCDateTime
+    from bot.testing.beneficiaries import CHUNK, month_two_start, populate
+
+    await populate(app, n, start=month_two_start(), first_chat=first_chat)
+    cipher, now = crypto.current(), app.engine.clock()
+    meta = MetaData()
+    at = UTCDateTime()
+    conv = Table("conversations", meta, Column("identity_id", Id), Column("person_id", Id),
+                 Column("state", JSON), Column("updated_at", at))  # fmt: skip
+    events = Table("processed_events", meta, Column("channel", String), Column("event_id", String),
+                   Column("at", at))  # fmt: skip
+    out = Table("outbox", meta, *(Column(c, String) for c in ("channel", "chat_key", "address",
+                "status")), Column("person_id", Id), Column("body", JSON), Column("essential",
+                Boolean), Column("attempts", Integer), *(Column(c, at) for c in ("not_before",
+                "created_at", "sent_at")))  # fmt: skip
+    ident = Table("identities", meta, Column("id", Id), Column("person_id", Id),
+                  Column("address", String), Column("address_hash", String))  # fmt: skip
+    state = cipher.seal(Floor.STATE)
+    body = cipher.seal({})
+    chats = [str(first_chat + i) for i in range(n)]
+    for lo in range(0, n, CHUNK):
+        hashes = {address_hash("telegram", c): c for c in chats[lo : lo + CHUNK]}
+        async with app.db.write() as conn:
+            which = select(ident.c.id, ident.c.person_id, ident.c.address_hash)
+            rows = (await conn.execute(which.where(ident.c.address_hash.in_(list(hashes))))).all()
+            await conn.execute(insert(conv), [
+                {"identity_id": i, "person_id": p, "state": state, "updated_at": now}
+                for i, p, _ in rows])  # fmt: skip
+            await conn.execute(insert(events), [
+                {"channel": "telegram", "event_id": f"{hashes[h]}:{k}", "at": now}
+                for _, _, h in rows for k in range(20)])  # fmt: skip
+            await conn.execute(insert(out), [
+                {"channel": "telegram", "chat_key": h, "address": cipher.seal_text(hashes[h]),
+                 "status": "sent", "person_id": p, "body": body, "essential": False,
+                 "attempts": 1, "not_before": now, "created_at": now, "sent_at": now}
+                for _, p, h in rows for _ in range(10)])  # fmt: skip
+
+
+async def run_stored(url: str, users: int, reps: int, sizes: list[int]) -> dict[str, Any]:
+    """The project (and the floor, to see the machine drift) at each number of stored
+    beneficiaries, growing."""
+    settings = replace(Settings(), database_url=url, encryption_keys=Fernet.generate_key().decode())
+    files = tempfile.mkdtemp(prefix="bench-evidence-")
+    settings = replace(settings, evidence=replace(settings.evidence, directory=files))
+    app = await build_app(settings, clock=FrozenClock())
+    project = Project(app)
+    await project.start()
+    floor = Floor(url)
+    await floor.setup(users)
+    results: dict[int, dict[str, dict[int, list[dict[str, float]]]]] = {}
+    base = itertools.count(1, 1000)
+    stored = 0
+    try:
+        await warm_up(project, floor, base)
+        for size in sizes:
+            if size > stored:
+                await store_users(app, size - stored, 10_000_000 + stored)
+                stored = size
+            by = results[size] = defaultdict(lambda: defaultdict(list))
+            for _ in range(reps):
+                for concurrency in (1, users):
+                    for name, pipeline in (("project", project), ("floor", floor)):
+                        result = await measure(concurrency, pipeline.user(next(base)))
+                        by[name][concurrency].append(result.row())
+    finally:
+        await project.close()
+        await floor.close()
+        await app.close()
+    return {"stored": results}
+
+
+def summarise_stored(db: str, data: dict[str, Any], users: int) -> list[str]:
+    lines = []
+    for size, by in data["stored"].items():
+        for concurrency in (1, users):
+            p = {k: statistics.median(r[k] for r in by["project"][concurrency])
+                 for k in by["project"][concurrency][0]}  # fmt: skip
+            pairs = zip(by["project"][concurrency], by["floor"][concurrency], strict=True)
+            ratios = [a["turns_per_s"] / f["turns_per_s"] for a, f in pairs]
+            lines.append(
+                f"| {db} | {size:,} | {concurrency} | {p['turns_per_s']:.0f} | "
+                f"{p['p99_ms']:.1f} | {p['cpu_ms_per_turn']:.2f} | "
+                f"{statistics.median(ratios):.2f} |"
+            )
+    return lines
+
+
+async def warm_up(project: Project, floor: Floor, base: Any) -> None:
+    """One walk of each, not measured: the first turns build caches (compiled statements,
+    pydantic validators, the NLU) that every later turn finds."""
+    await measure(1, project.user(next(base)))
+    await measure(1, floor.user(0))
+
+
 # -- a run on one database ------------------------------------------------------------------
 async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
     settings = replace(Settings(), database_url=url, encryption_keys=Fernet.generate_key().decode())
@@ -327,13 +452,17 @@ async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
     bare = BareAiogram()
     floor = Floor(url)
     await floor.setup(users)
+    pipelines: list[tuple[str, Any]] = [("project", project), ("aiogram", bare), ("floor", floor)]
+    if url.startswith("sqlite"):
+        pipelines.append(("floor, project's driver", Floor(url, stock=False)))
     results: dict[str, dict[int, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     base = itertools.count(1, 1000)
     problems: list[str] = []
     try:
+        await warm_up(project, floor, base)
         for _ in range(reps):
             for concurrency in (1, users):
-                for name, pipeline in (("project", project), ("aiogram", bare), ("floor", floor)):
+                for name, pipeline in pipelines:
                     start = next(base)
                     result = await measure(concurrency, pipeline.user(start))
                     results[name][concurrency].append(result.row())
@@ -346,7 +475,9 @@ async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
                                 problems.append(f"user {start + u} did not reach the verdict")
     finally:
         await project.close()
-        await floor.close()
+        for name, pipeline in pipelines:
+            if name.startswith("floor"):
+                await pipeline.close()
         await bare.session.close()
         await app.close()
     return {"results": results, "problems": problems}
@@ -355,29 +486,27 @@ async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
 def summarise(db: str, data: dict[str, Any], users: int) -> list[str]:
     lines = []
     res = data["results"]
+
+    def ratios(concurrency: int, other: str) -> str:
+        each = [
+            p["turns_per_s"] / o["turns_per_s"]
+            for p, o in zip(res["project"][concurrency], res[other][concurrency], strict=True)
+        ]
+        digits = 3 if other == "aiogram" else 2
+        return f"project/{other} {min(each):.{digits}f} / {statistics.median(each):.{digits}f}"
+
     for concurrency in (1, users):
-        row = {}
-        for name in ("project", "aiogram", "floor"):
+        for name in res:
             runs = res[name][concurrency]
-            row[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        ratios_a = [
-            p["turns_per_s"] / a["turns_per_s"]
-            for p, a in zip(res["project"][concurrency], res["aiogram"][concurrency], strict=True)
-        ]
-        ratios_f = [
-            p["turns_per_s"] / f["turns_per_s"]
-            for p, f in zip(res["project"][concurrency], res["floor"][concurrency], strict=True)
-        ]
-        for name in ("project", "aiogram", "floor"):
-            r = row[name]
+            r = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
             lines.append(
                 f"| {db} | {concurrency} | {name} | {r['turns_per_s']:.0f} | {r['p50_ms']:.1f} | "
                 f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms_per_turn']:.2f} |"
             )
+        more = [ratios(concurrency, name) for name in res if name.startswith("floor, ")]
         lines.append(
-            f"| {db} | {concurrency} | **ratios** | project/aiogram {min(ratios_a):.3f} / "
-            f"{statistics.median(ratios_a):.3f} | project/floor {min(ratios_f):.2f} / "
-            f"{statistics.median(ratios_f):.2f} | (min / median) | | |"
+            f"| {db} | {concurrency} | **ratios** | {ratios(concurrency, 'aiogram')} | "
+            f"{ratios(concurrency, 'floor')} | {' | '.join(more) or ''} | (min / median) | |"
         )
     return lines
 
@@ -388,7 +517,13 @@ async def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--stored", help="instead: the project with this many stored beneficiaries, growing "
+        "(e.g. 1000,100000): cost must not grow with them",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.stored:
+        return await main_stored(args)
     out: dict[str, Any] = {}
     lines = ["| DB | users | pipeline | turns/s | p50 ms | p95 ms | p99 ms | CPU ms/turn |",
              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
@@ -400,16 +535,8 @@ async def main() -> int:
         lines += summarise("SQLite", data, args.users)
         failed |= bool(data["problems"])
     if args.db in ("postgres", "both"):
-        import asyncpg  # type: ignore[import-untyped]
-
-        name = f"jkp_bench_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(PG)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            data = await run_db(PG.rsplit("/", 1)[0] + f"/{name}", args.users, args.reps)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        async with scratch_postgres() as url:
+            data = await run_db(url, args.users, args.reps)
         out["postgres"] = data
         lines += summarise("PostgreSQL", data, args.users)
         failed |= bool(data["problems"])
@@ -420,6 +547,41 @@ async def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, default=str))
     return 1 if failed else 0
+
+
+async def main_stored(args: argparse.Namespace) -> int:
+    sizes = [int(x) for x in args.stored.split(",")]
+    lines = ["| DB | stored beneficiaries | users | turns/s | p99 ms | CPU ms/turn | "
+             "project/floor (median) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out: dict[str, Any] = {}
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            out["sqlite"] = await run_stored(url, args.users, args.reps, sizes)
+        lines += summarise_stored("SQLite", out["sqlite"], args.users)
+    if args.db in ("postgres", "both"):
+        async with scratch_postgres() as url:
+            out["postgres"] = await run_stored(url, args.users, args.reps, sizes)
+        lines += summarise_stored("PostgreSQL", out["postgres"], args.users)
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgres() -> AsyncIterator[str]:
+    """A database of its own on the PostgreSQL server, dropped afterwards."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"jkp_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 if __name__ == "__main__":
