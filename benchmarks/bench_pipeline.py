@@ -344,8 +344,8 @@ class Floor:
 # -- stored users (flat with users) ---------------------------------------------------------
 async def store_users(app: App, n: int, first_chat: int) -> None:
     """``n`` more beneficiaries with what a person accumulates over the months: identity,
-    benefit months (bot/testing/beneficiaries.py), a 900-byte conversation state, 20 handled
-    update ids and 10 sent messages each. Inserted in bulk, already encrypted."""
+    benefit months (bot/testing/beneficiaries.py), a 900-byte conversation state, 10 handled
+    update ids and 5 sent messages each. Inserted in bulk, already encrypted."""
     from bot.storage import crypto
     from bot.storage.models import UTCDateTime
     from bot.testing.beneficiaries import CHUNK, month_two_start, populate
@@ -377,12 +377,12 @@ async def store_users(app: App, n: int, first_chat: int) -> None:
                 for i, p, _ in rows])  # fmt: skip
             await conn.execute(insert(events), [
                 {"channel": "telegram", "event_id": f"{hashes[h]}:{k}", "at": now}
-                for _, _, h in rows for k in range(20)])  # fmt: skip
+                for _, _, h in rows for k in range(10)])  # fmt: skip
             await conn.execute(insert(out), [
                 {"channel": "telegram", "chat_key": h, "address": cipher.seal_text(hashes[h]),
                  "status": "sent", "person_id": p, "body": body, "essential": False,
                  "attempts": 1, "not_before": now, "created_at": now, "sent_at": now}
-                for _, p, h in rows for _ in range(10)])  # fmt: skip
+                for _, p, h in rows for _ in range(5)])  # fmt: skip
 
 
 async def run_stored(url: str, users: int, reps: int, sizes: list[int]) -> dict[str, Any]:
