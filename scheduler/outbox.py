@@ -369,10 +369,10 @@ class OutboxSender:
             self._marks, self._marked = [], None
             assert marked is not None
             orphans = [i for i in ids if i in self._orphans]
+            self._orphans.difference_update(orphans)  # (sent again later: added again)
             try:
                 async with self.db.write() as conn:
                     await store.mark_sent(conn, ids, self.clock(), orphans=orphans)
-                self._orphans.difference_update(orphans)
             except Exception as e:
                 # Each waiting chat sees the error; the rows stay claimed until their lease
                 # expires, then go again (at least once).
@@ -413,14 +413,14 @@ class OutboxSender:
                      item.chat_key[:8], e)  # fmt: skip
             self.stats.dropped += 1
             handed = 0
+            self._orphans.difference_update(sent)  # (looked up by the mark below)
             async with self.db.write() as conn:
                 await store.mark_sent(conn, sent, self.clock())  # what went before did go
-                done, sent[:] = list(sent), []
+                sent.clear()
                 if self.fallback is not None:
                     handed = await self.fallback.on_unreachable(conn, item)
                 await store.drop_chat(conn, item.chat_key, str(e), self.clock())
                 await people.mark_blocked(conn, self.channel, item.address)
-            self._orphans.difference_update(done)
             if handed and self.fallback is not None:
                 self.fallback.notify()
             if self.on_unreachable:

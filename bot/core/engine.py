@@ -211,7 +211,11 @@ class Engine:
             snap = await people.turn_snapshot(
                 conn, event.channel, event.sender_id, key[1] if key else None, owner, now
             )
-            if snap is not None and snap.processed:
+            if snap is None:  # no identity (first contact, or a redelivery after HAPUS)
+                processed = key is not None and await people.is_processed(conn, *key)
+            else:
+                processed = snap.processed
+            if processed:
                 raise _Duplicate  # (nothing computed for it; the write checks again)
             state, legacy = self._state(snap)
             if legacy:
@@ -532,7 +536,7 @@ class Engine:
         handed over once committed: no claim transaction, no wake. Otherwise :meth:`handle`
         wakes the channel's senders once committed (``outbox.collect_unclaimed``).
         ``clear``: (sender, whether the chat was clear for it), when the turn already read
-        it in this transaction (:func:`people.turn_snapshot`) and nothing queued since."""
+        it in this transaction and it still holds (:func:`people.turn_snapshot`)."""
         if not messages:
             return
         chat_key = address_hash(target.channel, target.address)

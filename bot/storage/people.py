@@ -92,24 +92,32 @@ async def turn_snapshot(
     now: datetime,
 ) -> Snapshot | None:
     """:func:`snapshot` for the person's own turn, in one statement with what the turn
-    checks: whether ``event_id`` was handled already, and whether the chat's messages may go
-    straight to the sender ``owner`` (:func:`bot.storage.outbox.chat_is_clear`)."""
+    checks: whether ``event_id`` was handled already, and (SQLite) whether the chat's
+    messages may go straight to the sender ``owner`` (:func:`bot.storage.outbox.chat_is_clear`).
+    On SQLite the turn's writes fail if another process committed since this read (it is
+    computed again), so the answer holds until the commit; on PostgreSQL (read committed) a
+    row another writer queues for the chat meanwhile would not be seen, so the turn asks
+    just before it queues instead."""
     key = address_hash(channel, address)
     params = {"b_channel": channel, "b_hash": key, "b_event": event_id, "b_owner": owner,
               "b_now": now}  # fmt: skip
     row = (await conn.execute(_built(conn, "turn_snapshot"), params)).first()
     if row is None:
         return None
-    snap = _snapshot(row)
-    return replace(snap, processed=bool(row.processed), clear_for=owner,
-                   clear=not row.waiting, last_inbound_at=row.last_inbound_at)  # fmt: skip
+    snap = replace(_snapshot(row), processed=bool(row.processed),
+                   last_inbound_at=row.last_inbound_at)  # fmt: skip
+    if "waiting" in row._fields:
+        snap = replace(snap, clear_for=owner, clear=not row.waiting)
+    return snap
 
 
 def needs_touch(snap: Snapshot, now: datetime) -> bool:
     """Whether a turn of theirs records that they wrote (:func:`touch_identity`): not when
     they were not blocked and wrote less than :data:`TOUCH_EVERY` ago. The time kept is then
     at most that much early: WhatsApp's 24-hour window is counted from it, so it closes
-    early, never late."""
+    early, never late; the most recent channel (``addresses``) is right to the minute. (On
+    PostgreSQL a block recorded by a sender while the turn runs stays until they next write:
+    only system messages skip a blocked chat.)"""
     seen = snap.last_inbound_at
     return snap.blocked or seen is None or now - seen >= TOUCH_EVERY
 
@@ -201,14 +209,14 @@ def _turn_snapshot(conn: AsyncConnection) -> Any:
         E.c.channel == bindparam("b_channel", type_=E.c.channel.type),
         E.c.event_id == bindparam("b_event", type_=E.c.event_id.type),
     )
-    waiting = waiting_clause(
-        bindparam("b_hash", type_=I.c.address_hash.type),  # (the chat key: the same hash)
-        bindparam("b_owner", type_=String()),
-        bindparam("b_now", type_=I.c.created_at.type),
-    )
-    return _SNAPSHOT.add_columns(
-        I.c.last_inbound_at, processed.label("processed"), waiting.label("waiting")
-    ).where(
+    columns = [I.c.last_inbound_at, processed.label("processed")]
+    if conn.dialect.name == "sqlite":
+        columns.append(waiting_clause(
+            bindparam("b_hash", type_=I.c.address_hash.type),  # (the chat key: the same hash)
+            bindparam("b_owner", type_=String()),
+            bindparam("b_now", type_=I.c.created_at.type),
+        ).label("waiting"))  # fmt: skip
+    return _SNAPSHOT.add_columns(*columns).where(
         I.c.channel == bindparam("b_channel", type_=I.c.channel.type),
         I.c.address_hash == bindparam("b_hash", type_=I.c.address_hash.type),
     )

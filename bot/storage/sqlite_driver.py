@@ -10,7 +10,8 @@ own (``sqlite_errorcode`` and all), translated by SQLAlchemy as before.
 
 Used through ``create_async_engine(..., module=dbapi())`` (bot/storage/db.py): the aiosqlite
 dialect is unchanged, only the DBAPI it is given. Server-side cursors (``stream_results``)
-keep SQLAlchemy's own.
+keep SQLAlchemy's own. It builds on SQLAlchemy 2.1's adapter classes and aiosqlite 0.22's
+connection (pinned in pyproject.toml); tests/storage/test_sqlite_driver.py checks both.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
         self._go(operation, seq_of_parameters, True)
+
+    def nextset(self) -> None:
+        return None  # one result set: the rows are all fetched
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
 
     async def _async_soft_close(self) -> None:
         return  # the sqlite3 cursor was closed in the thread

@@ -192,3 +192,40 @@ async def test_a_reply_is_not_handed_over_past_a_message_another_sender_postpone
     clock.advance(seconds=6)
     await until(lambda: len(out.got) >= before + 2 and settled(sender))
     assert [key for _, key in out.got[before:]] == ["utter_error", "utter_consent_first"]
+
+
+async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
+    app: App, running: tuple[OutboxSender, Delivered, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer (the fallback of a failed message, another replica's apology) queues
+    for the chat and commits while the turn computes. The turn's reply goes behind it, not
+    straight to this sender. On PostgreSQL the turn asks just before it queues; on SQLite
+    another process's commit makes the turn compute again (the two-engines test)."""
+    if app.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: one writer in this process; a commit since the read is retried")
+    sender, out, _ = running
+    chat = address_hash("console", "race")
+    await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="halo"))
+    await until(lambda: len(out.got) >= 1)
+    claim_version, done = people.claim_version, []
+
+    async def meanwhile(conn: Any, *args: Any, **kwargs: Any) -> bool:
+        if not done:
+            done.append(True)
+            async with app.db.write() as other:  # committed before this turn writes
+                await outbox.enqueue(
+                    other, channel="console", chat_key=chat, address="race", person_id=None,
+                    message=say("utter_error"), now=app.engine.clock(),
+                )  # fmt: skip
+        return await claim_version(conn, *args, **kwargs)
+
+    monkeypatch.setattr(people, "claim_version", meanwhile)
+    handed: list[int] = []
+    take = sender.take
+    monkeypatch.setattr(sender, "take", lambda items: (handed.extend(i.id for i in items),
+                                                       take(items)))  # fmt: skip
+    seen = len(out.got)
+    await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="menu"))
+    assert handed == []  # queued unclaimed, behind the other writer's message
+    await until(lambda: len(out.got) >= seen + 2)
+    assert out.got[seen][1] == "utter_error"  # the other writer's message first

@@ -90,6 +90,22 @@ async def test_a_redelivered_event_computes_nothing(
     assert len(routed) == 1
 
 
+async def test_a_first_message_that_failed_is_apologised_for_once(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No identity is kept when a first turn fails (the apology marks the event handled):
+    its redelivery is still recognised, with no person to read it from."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in a dialog")
+
+    monkeypatch.setattr(app.engine.router, "route", broken)
+    event = InboundEvent("console", "newcomer", EventKind.TEXT, text="halo", event_id="nb-1")
+    assert await app.engine.handle(event) == 1  # the apology
+    assert await app.engine.handle(event) == 0  # redelivered: nothing more
+    assert await count(app, OutboxMessage) == 1
+
+
 WROTE = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)
 
 

@@ -40,9 +40,7 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-async def test_a_statement_is_one_trip_to_the_thread(
-    engine: AsyncEngine, trips: list[str]
-) -> None:
+async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, trips: list[str]) -> None:
     async with engine.connect() as conn, conn.begin():
         raw = await conn.get_raw_connection()
         assert isinstance(raw.driver_connection, aiosqlite.Connection)
