@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -46,6 +47,7 @@ from bot.core.types import OutboundMessage
 from bot.storage import crypto
 from bot.storage.models import OutboxMessage, table
 from bot.storage.people import upsert
+from bot.storage.prebuilt import prebuilt
 
 O = table(OutboxMessage)  # noqa: E741
 log = logging.getLogger(__name__)
@@ -85,7 +87,6 @@ class OutboxItem:
     essential: bool
 
 
-_ENQUEUE: dict[str, Any] = {}
 _ENQUEUED = (
     "channel", "chat_key", "address", "person_id", "body", "idempotency_key", "essential",
     "not_before", "expires_at", "created_at", "claimed_by", "claim_until",
@@ -94,18 +95,17 @@ _ENQUEUED = (
 
 def _enqueue_statement(conn: AsyncConnection) -> Any:
     """The insert of :func:`enqueue`, built once per dialect (every turn queues)."""
-    dialect = conn.dialect.name
-    if (stmt := _ENQUEUE.get(dialect)) is None:
-        values: dict[str, Any] = {
-            name: bindparam(f"b_{name}", type_=O.c[name].type) for name in _ENQUEUED
-        }
-        stmt = _ENQUEUE[dialect] = (
+
+    def build() -> Any:
+        values = {name: bindparam(f"b_{name}", type_=O.c[name].type) for name in _ENQUEUED}
+        return (
             upsert(conn, O)
             .values(status=PENDING, attempts=0, **values)
             .on_conflict_do_nothing()
             .returning(O.c.id)
         )
-    return stmt
+
+    return prebuilt((conn.dialect.name, "enqueue"), build)
 
 
 async def enqueue(
@@ -169,21 +169,12 @@ def waiting_clause(chat: Any, owner: Any, now: Any) -> Any:
     )
 
 
-_CLEAR: list[Any] = []
-
-
 def _clear_statement() -> Any:
-    if _CLEAR:
-        return _CLEAR[0]
-    stmt = select(
-        waiting_clause(
-            bindparam("b_chat", type_=O.c.chat_key.type),
-            bindparam("b_owner", type_=O.c.claimed_by.type),
-            bindparam("b_now", type_=O.c.not_before.type),
-        )
-    )
-    _CLEAR.append(stmt)
-    return stmt
+    return prebuilt("chat_is_clear", lambda: select(waiting_clause(
+        bindparam("b_chat", type_=O.c.chat_key.type),
+        bindparam("b_owner", type_=O.c.claimed_by.type),
+        bindparam("b_now", type_=O.c.not_before.type),
+    )))  # fmt: skip
 
 
 async def chat_is_clear(conn: AsyncConnection, chat_key: str, owner: str, now: datetime) -> bool:
@@ -195,15 +186,14 @@ async def chat_is_clear(conn: AsyncConnection, chat_key: str, owner: str, now: d
     return not (await conn.execute(_clear_statement(), params)).scalar()
 
 
-_CLAIMS: dict[str, Any] = {}
-
-
 def _claim_statement(dialect: str) -> Any:
     """The claim, built once per dialect with bound parameters (``b_channel``, ``b_now``,
     ``b_owner``, ``b_until``, ``b_limit``): building it was most of a claim's CPU, and the
     sender claims after every turn."""
-    if (cached := _CLAIMS.get(dialect)) is not None:
-        return cached
+    return prebuilt((dialect, "claim"), partial(_build_claim, dialect))
+
+
+def _build_claim(dialect: str) -> Any:
     stamp = O.c.not_before.type
     now, until = bindparam("b_now", type_=stamp), bindparam("b_until", type_=stamp)
     earlier = O.alias("earlier")
@@ -238,7 +228,6 @@ def _claim_statement(dialect: str) -> Any:
             O.c.created_at, O.c.expires_at, O.c.essential,
         )
     )  # fmt: skip
-    _CLAIMS[dialect] = stmt
     return stmt
 
 
@@ -306,24 +295,21 @@ async def _finish(
     await conn.execute(update(O).where(O.c.id.in_(ids)).values(**values))
 
 
-_FINISH: dict[str, Any] = {}
-
-
 def _built_finish(name: str) -> Any:
     """The statements of a sent mark (every turn's replies get one), built once with an
-    expanding ``b_ids``."""
-    if (stmt := _FINISH.get(name)) is None:
+    expanding ``b_ids``: "sent" and "orphans" (the rows of nobody, deleted)."""
+
+    def build() -> Any:
         ids = O.c.id.in_(bindparam("b_ids", expanding=True))
         if name == "sent":
-            stmt = update(O).where(ids).values(
+            return update(O).where(ids).values(
                 status=SENT, body=bindparam("b_body", type_=O.c.body.type), claimed_by=None,
                 claim_until=None, sent_at=bindparam("b_at", type_=O.c.sent_at.type),
                 attempts=O.c.attempts + 1,
             )  # fmt: skip
-        else:  # "orphans"
-            stmt = delete(O).where(ids, O.c.person_id == None)  # noqa: E711
-        _FINISH[name] = stmt
-    return stmt
+        return delete(O).where(ids, O.c.person_id == None)  # noqa: E711
+
+    return prebuilt(("finish", name), build)
 
 
 async def mark_sent(

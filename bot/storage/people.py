@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import String, bindparam, delete, exists, func, insert, select, tuple_, update
@@ -28,6 +29,7 @@ from bot.storage.models import (
     ProcessedEvent,
     table,
 )
+from bot.storage.prebuilt import prebuilt
 
 P, I, C = table(Person), table(Identity), table(Conversation)  # noqa: E741
 
@@ -135,16 +137,9 @@ async def is_processed(conn: AsyncConnection, channel: str, event_id: str) -> bo
     return (await conn.execute(_built(conn, "is_processed"), params)).first() is not None
 
 
-# Statements of every turn, built once per dialect with bound parameters (building one costs
-# about as much as running it; issue 15).
-_BUILT: dict[tuple[str, str], Any] = {}
-
-
 def _built(conn: AsyncConnection, name: str) -> Any:
-    key = (conn.dialect.name, name)
-    if (stmt := _BUILT.get(key)) is None:
-        stmt = _BUILT[key] = _BUILDERS[name](conn)
-    return stmt
+    """A statement of every turn, built once per dialect (:mod:`bot.storage.prebuilt`)."""
+    return prebuilt((conn.dialect.name, name), partial(_BUILDERS[name], conn))
 
 
 def _mark_processed(conn: AsyncConnection) -> Any:
