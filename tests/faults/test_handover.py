@@ -16,6 +16,7 @@ from bot.app import App
 from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
 from bot.storage import outbox, people
 from bot.storage.crypto import address_hash
+from bot.storage.db import make_engine
 from bot.storage.models import OutboxMessage, table
 from bot.testing.clock import FrozenClock
 from scheduler import outbox as sender_module
@@ -197,12 +198,10 @@ async def test_a_reply_is_not_handed_over_past_a_message_another_sender_postpone
 async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
     app: App, running: tuple[OutboxSender, Delivered, list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another writer (the fallback of a failed message, another replica's apology) queues
+    """Another process (the fallback of a failed message, another replica's apology) queues
     for the chat and commits while the turn computes. The turn's reply goes behind it, not
     straight to this sender. On PostgreSQL the turn asks just before it queues; on SQLite
-    another process's commit makes the turn compute again (the two-engines test)."""
-    if app.db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: one writer in this process; a commit since the read is retried")
+    the commit since the turn's read makes the turn compute again."""
     sender, out, _ = running
     chat = address_hash("console", "race")
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="halo"))
@@ -212,11 +211,15 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
     async def meanwhile(conn: Any, *args: Any, **kwargs: Any) -> bool:
         if not done:
             done.append(True)
-            async with app.db.write() as other:  # committed before this turn writes
-                await outbox.enqueue(
-                    other, channel="console", chat_key=chat, address="race", person_id=None,
-                    message=say("utter_error"), now=app.engine.clock(),
-                )  # fmt: skip
+            elsewhere = make_engine(app.settings.database_url)  # another process's connection
+            try:
+                async with elsewhere.begin() as other:  # committed before this turn writes
+                    await outbox.enqueue(
+                        other, channel="console", chat_key=chat, address="race", person_id=None,
+                        message=say("utter_error"), now=app.engine.clock(),
+                    )  # fmt: skip
+            finally:
+                await elsewhere.dispose()
         return await claim_version(conn, *args, **kwargs)
 
     monkeypatch.setattr(people, "claim_version", meanwhile)
