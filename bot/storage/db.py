@@ -96,7 +96,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
     if (path := sqlite_path(url)) is not None:
         _create_private(path)
     if url.startswith("sqlite+aiosqlite:"):
-        kwargs.setdefault("module", sqlite_driver.dbapi())  # one trip to the thread a statement
+        # statements in the loop's thread, waiting for other processes' locks in the loop
+        kwargs.setdefault("module", sqlite_driver.dbapi(busy_timeout_ms / 1000))
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -107,7 +108,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # (the project's driver waits in the event loop instead, bot/storage/sqlite_driver.py)
+        inline = isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -1,9 +1,13 @@
-"""The SQLite driver: one trip to aiosqlite's thread per statement, with everything a DBAPI
-cursor gives (rows, rowcount, lastrowid, RETURNING, executemany, SQLite's own errors)."""
+"""The SQLite driver: statements, commits and rollbacks in the event loop's thread (no trip
+to aiosqlite's), with everything a DBAPI cursor gives (rows, rowcount, lastrowid,
+RETURNING, executemany, SQLite's own errors), and another process's lock waited for in the
+loop, never in it."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,7 @@ import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.db import SQLITE_BUSY, make_engine
+from bot.storage.db import SQLITE_BUSY, make_engine, read_only
 from bot.storage.sqlite_driver import OneTripCursor
 
 
@@ -40,16 +44,23 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, trips: list[str]) -> None:
-    async with engine.connect() as conn, conn.begin():
+async def test_statements_commits_and_rollbacks_make_no_trip(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert isinstance(raw.driver_connection, aiosqlite.Connection)
         trips.clear()
-        rows = (await conn.execute(text("SELECT 1 UNION SELECT 2"))).all()
-        assert rows == [(1,), (2,)]
-        assert trips == ["_run"]  # stock: cursor, execute, fetchall, close (four trips)
-        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
-        assert trips == ["_run", "_run"]
+        async with conn.begin():
+            rows = (await conn.execute(text("SELECT 1 UNION SELECT 2"))).all()
+            assert rows == [(1,), (2,)]
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        async with conn.begin() as transaction:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('b')"))
+            await transaction.rollback()
+        assert trips == []  # stock: cursor, execute, fetchall, close: four trips a statement
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["a"]
 
 
 async def test_rows_rowcount_lastrowid_and_returning(engine: AsyncEngine) -> None:
@@ -89,4 +100,63 @@ async def test_sqlite_errors_keep_their_code(engine: AsyncEngine, tmp_path: Path
         await quick.dispose()
     finally:
         other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_another_process_lock_is_waited_for_in_the_loop(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """``BEGIN IMMEDIATE`` while another process writes: the statement is tried again after
+    back-offs while the event loop goes on (a ticker runs meanwhile), and goes through once
+    the lock is released, well before the busy timeout."""
+    other = sqlite3.connect(tmp_path / "driver.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async def release() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("ROLLBACK")
+
+    running = asyncio.create_task(ticker())
+    releasing = asyncio.create_task(release())
+    try:
+        started = time.monotonic()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('waited')"))
+        waited = time.monotonic() - started
+    finally:
+        running.cancel()
+        await releasing
+        other.close()
+    assert 0.25 <= waited < 4  # (busy timeout: 5 s)
+    assert ticks >= 10  # the loop was never blocked while waiting
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["waited"]
+
+
+async def test_inside_a_transaction_busy_is_raised_at_once(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A deferred transaction that has read cannot start writing while another process
+    writes: SQLite says so at once, and so does the driver (the turn computes again,
+    bot/storage/db.py ``WriteConflict``), instead of waiting out the busy timeout."""
+    other = sqlite3.connect(tmp_path / "driver.sqlite3", isolation_level=None)
+    try:
+        started = time.monotonic()
+        with pytest.raises(exc.OperationalError) as raised:
+            async with read_only(engine) as conn:
+                await conn.execute(text("SELECT count(*) FROM t"))
+                other.execute("BEGIN IMMEDIATE")
+                await conn.execute(text("INSERT INTO t (name) VALUES ('late')"))
+        assert time.monotonic() - started < 1
+        assert getattr(raised.value.orig, "sqlite_errorcode", None) == SQLITE_BUSY
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
         other.close()

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -287,12 +286,7 @@ async def test_a_search_never_takes_the_sqlite_write_lock(
     tmp_path: Path, now: datetime, today: date
 ) -> None:
     path = tmp_path / "lock.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def no_waiting(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.cursor().execute("PRAGMA busy_timeout=0")  # fail at once, not wait
-
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=0)  # fail at once, not wait
     try:
         await migrate(engine)
         text = (DATA / "relevance_catalogue.csv").read_text(encoding="utf-8")
