@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 import weakref
 import zlib
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from bot.storage import sqlite_driver
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "jkp_read_only"  # execution option: a deferred transaction on SQLite
 BUSY_TIMEOUT_MS = 5000
+PING_IDLE_AFTER = 5.0  # seconds: a PostgreSQL connection idle this long is pinged at checkout
 MIGRATION_LOCK = zlib.crc32(b"pendamping-jkp:migrations")  # PostgreSQL advisory lock id
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         # A server that stops answering must not hold a turn for ever: connecting and each
         # statement time out, and the turn is left for redelivery (StorageUnavailable).
         connect_args = {"timeout": 10, "command_timeout": 30, **kwargs.pop("connect_args", {})}
-        return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+        ping_after = kwargs.pop("ping_idle_after", PING_IDLE_AFTER)
+        server = create_async_engine(url, connect_args=connect_args, **kwargs)
+        _ping_when_idle(server, ping_after)
+        return server
     if (path := sqlite_path(url)) is not None:
         _create_private(path)
     if url.startswith("sqlite+aiosqlite:"):
@@ -152,6 +157,36 @@ def _unavailable(error: BaseException) -> bool:
 
 
 _SQLITE_OUTAGES = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
+
+
+def _ping_when_idle(engine: AsyncEngine, after: float) -> None:
+    """Find a connection the server dropped while it sat in the pool (a restart, a
+    failover, an idle timeout on the way) before a transaction uses it: a connection idle
+    for ``after`` seconds or more is pinged as it is checked out, and a dead one replaced
+    (``DisconnectionError``: the pool connects afresh). SQLAlchemy's ``pool_pre_ping`` does
+    this on every checkout, which on asyncpg is three round trips to the server (begin,
+    ping, rollback): more than a turn's own statements. A connection in steady use is not
+    pinged; if the server goes away under it, its statement fails, the pool is invalidated
+    and the turn is left for redelivery (:class:`StorageUnavailable`), as any outage."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["jkp_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["jkp_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("jkp_idle_since")
+        if since is not None and time.monotonic() - since < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as e:
+            raise exc.DisconnectionError(f"a pooled connection was dropped: {e!r}") from e
 
 
 class Database:
