@@ -450,15 +450,32 @@ class Engine:
         """The turn's writes, in the turn's transaction: the event id (else
         :class:`_Duplicate`), the person's version (else :class:`_Retry`), the effects, the
         state, the replies."""
-        if event_key and not await people.mark_processed(conn, *event_key, now):
-            raise _Duplicate
+        # With no effects to apply first, the state is written with the checks (one
+        # statement on PostgreSQL: people.claim_turn).
+        early = None
+        if snap is not None and not outcome.effects:
+            outcome.state.pending = self._choices(outcome, target.channel)
+            early = (snap.identity_id, outcome.state.to_json())
         if snap is None:
+            if event_key and not await people.mark_processed(conn, *event_key, now):
+                raise _Duplicate
             created = await people.create_identity(conn, target.channel, target.address, now)
             if created is None:
                 raise _Retry
             snap = created
-        if not await people.claim_version(conn, snap.person.id, snap.version, now, seen=inbound):
-            raise _Retry
+            if not await people.claim_version(
+                conn, snap.person.id, snap.version, now, seen=inbound
+            ):
+                raise _Retry
+        else:
+            fresh, claimed = await people.claim_turn(
+                conn, snap.person.id, snap.version, now, event=event_key, seen=inbound,
+                state=early,
+            )  # fmt: skip
+            if not fresh:
+                raise _Duplicate
+            if not claimed:
+                raise _Retry
         if inbound and people.needs_touch(snap, now):
             await people.touch_identity(conn, snap.identity_id, now)
         scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
@@ -469,7 +486,7 @@ class Engine:
                 deleted = True
                 break
             await self.services.apply(conn, scope, effect)
-        if not deleted:
+        if not deleted and early is None:
             outcome.state.pending = self._choices(outcome, target.channel)
             await people.save_state(
                 conn, snap.identity_id, snap.person.id, outcome.state.to_json(), now

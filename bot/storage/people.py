@@ -11,7 +11,18 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, exists, func, insert, select, tuple_, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -275,6 +286,64 @@ async def claim_version(
     stmt = _built(conn, "claim_version_seen" if seen else "claim_version")
     result = await conn.execute(stmt, params)
     return bool(result.rowcount)
+
+
+async def claim_turn(
+    conn: AsyncConnection,
+    person_id: int,
+    expected: int,
+    now: datetime,
+    *,
+    event: tuple[str, str] | None,
+    seen: bool,
+    state: tuple[int, dict[str, Any]] | None = None,
+) -> tuple[bool, bool]:
+    """What lets a turn write, and its state when nothing else is written first: the event
+    recorded as handled (:func:`mark_processed`), the person's version claimed
+    (:func:`claim_version`), the conversation state of identity ``state[0]`` saved. Returns
+    (a new event: False for a redelivery, the version claimed: False when another turn
+    wrote since the snapshot); on either False the caller rolls the whole transaction back.
+    On PostgreSQL one statement (each statement is a round trip to the server); on SQLite
+    (in the loop's thread, bot/storage/sqlite_driver.py) one after the other."""
+    if conn.dialect.name != "postgresql":
+        if event is not None and not await mark_processed(conn, *event, now):
+            return False, False
+        if not await claim_version(conn, person_id, expected, now, seen=seen):
+            return True, False
+        if state is not None:
+            await save_state(conn, state[0], person_id, state[1], now)
+        return True, True
+    params: dict[str, Any] = {"b_person": person_id, "b_version": expected, "b_at": now}
+    if event is not None:
+        params["b_channel"], params["b_event"] = event
+    if state is not None:
+        params["b_identity"], params["b_state"] = state
+    shape = (event is not None, seen, state is not None)
+    stmt = prebuilt(("postgresql", "claim_turn", *shape), partial(_claim_turn, conn, *shape))
+    row = (await conn.execute(stmt, params)).one()
+    return bool(row.fresh), bool(row.claimed)
+
+
+def _claim_turn(conn: AsyncConnection, event: bool, seen: bool, state: bool) -> Any:
+    """PostgreSQL: :func:`claim_turn` as one statement of data-modifying CTEs (each runs
+    once, to completion, whether or not it is read; the counts say what happened)."""
+
+    def count(cte: Any) -> Any:
+        return select(func.count()).select_from(cte).scalar_subquery()
+
+    claim = (_claim_version_seen if seen else _claim_version)(conn)
+    claimed = claim.returning(P.c.id).cte("claimed_version")
+    columns = [count(claimed).label("claimed")]
+    if event:
+        E = table(ProcessedEvent)
+        fresh = _mark_processed(conn).returning(E.c.event_id).cte("fresh_event")
+        columns.append(count(fresh).label("fresh"))
+    else:
+        columns.append(literal(1).label("fresh"))
+    if state:
+        saved = _save_state(conn).returning(C.c.identity_id).cte("saved_state")
+        columns.append(count(saved).label("saved"))
+    return select(*columns)
 
 
 async def bump_version(conn: AsyncConnection, person_id: int) -> None:
