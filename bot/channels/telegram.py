@@ -34,9 +34,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import (
     ClientDecodeError,
@@ -178,14 +178,16 @@ class PrivateOnly:
         router = Router(name="private-only")
         joined = ("member", "administrator", "restricted", "creator")
 
-        @router.message(F.func(lambda m: self.refuses(m.chat.type, m.chat.id)))
-        @router.channel_post(F.func(lambda m: self.refuses(m.chat.type, m.chat.id)))
+        refused = where(lambda m: self.refuses(m.chat.type, m.chat.id))
+
+        @router.message(refused)
+        @router.channel_post(refused)
         async def on_group_message(message: Message, bot: Bot) -> None:
             await self.refuse(bot, message.chat.id, message.chat.type)
 
         @router.callback_query(
-            F.func(lambda q: q.message is not None and self.refuses(q.message.chat.type,
-                                                                    q.message.chat.id))
+            where(lambda q: q.message is not None and self.refuses(q.message.chat.type,
+                                                                   q.message.chat.id))
         )  # fmt: skip
         async def on_group_button(query: CallbackQuery, bot: Bot) -> None:
             assert query.message is not None
@@ -193,12 +195,24 @@ class PrivateOnly:
                 await query.answer()
             await self.refuse(bot, query.message.chat.id, query.message.chat.type)
 
-        @router.my_chat_member(F.func(lambda u: self.refuses(u.chat.type, u.chat.id)))
+        @router.my_chat_member(refused)
         async def on_added(update: ChatMemberUpdated, bot: Bot) -> None:
             if update.new_chat_member.status in joined:
                 await self.refuse(bot, update.chat.id, update.chat.type)
 
         return router
+
+
+def where(test: Callable[[Any], bool]) -> Callable[[Any], Awaitable[bool]]:
+    """A handler filter that aiogram awaits in the event loop. aiogram runs a filter that
+    is not a coroutine function (a lambda, a magic ``F`` filter) in a thread, through
+    ``asyncio.to_thread``, for every update it checks: a thread hand-off per filter per
+    update, each costing more than the test itself."""
+
+    async def check(subject: Any) -> bool:
+        return test(subject)
+
+    return check
 
 
 def engine_router(app: App) -> Router:
@@ -207,7 +221,7 @@ def engine_router(app: App) -> Router:
     the update stays unconfirmed and comes again. An evidence photo is received (downloaded,
     checked, stored) before its turn, in the chat's order (bot/evidence/intake.py)."""
     router = Router(name="engine")
-    private = F.chat.type == ChatType.PRIVATE
+    private = where(lambda x: x.chat.type == ChatType.PRIVATE)
     engine, intake = app.engine, app.intake
 
     @router.message(private)
@@ -216,7 +230,7 @@ def engine_router(app: App) -> Router:
         async with intake.in_order(event):  # a chat's messages in order, downloads included
             await engine.handle(await intake.telegram(bot, message, event))  # evidence photos
 
-    @router.callback_query(F.func(lambda q: q.message is None or q.message.chat.type == "private"))
+    @router.callback_query(where(lambda q: q.message is None or q.message.chat.type == "private"))
     async def on_callback(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
         # The engine first: a message typed right after the tap must not overtake it.
         event = event_from_callback(query, event_update.update_id)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, ForceReply, Message, Update
 
-from bot.channels.telegram import keyboard, split_text
+from bot.channels.telegram import keyboard, split_text, where
 from bot.core.engine import SYSTEM_CHANNEL, clean_text
 from bot.core.types import OutboundMessage, Say, SystemEvent, combine, say
 from bot.counseling import store
@@ -101,13 +101,15 @@ class StaffDesk:
     # -- wiring --------------------------------------------------------------------------
     def router(self) -> Router:
         router = Router(name="counselors")
-        here = F.chat.id == self.chat_id
+        here = where(lambda x: x.chat.id == self.chat_id)
 
         @router.message(here)
         async def on_message(message: Message, event_update: Update, bot: Bot) -> None:
             await self.on_message(bot, message, event_update.update_id)
 
-        @router.callback_query(F.message.chat.id == self.chat_id)
+        @router.callback_query(
+            where(lambda q: q.message is not None and q.message.chat.id == self.chat_id)
+        )
         async def on_button(query: CallbackQuery, event_update: Update, bot: Bot) -> None:
             await self.on_button(bot, query, event_update.update_id)
 
