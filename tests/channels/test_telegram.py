@@ -3,6 +3,9 @@ Bot API server that ships with the code)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any, Literal
@@ -332,6 +335,28 @@ async def test_a_staff_group_is_served_by_its_own_router(
     assert seen == ["halo"]  # the staff group's, not the other group's
     await nothing_stored(runtime)
     assert api.left_chats == [-4002]
+
+
+async def test_no_update_is_filtered_in_a_thread(
+    chat: Chat, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram runs a filter that is not a coroutine function in a thread, for every update
+    it checks (``asyncio.to_thread``): the bot's filters are coroutine functions, so a
+    private text, a button press and a group's message never leave the event loop."""
+    from_filters: list[Any] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code.co_filename.endswith(os.path.join("event", "handler.py")):
+            from_filters.append(fn)
+        return await to_thread(fn, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    await chat.text("/start")
+    await chat.press("consent:agree")
+    await chat.feed(group_text_update(GROUP, MEMBER_1, "halo"))
+    assert from_filters == []
+    assert len(sent(api.calls)) >= 4  # (they were answered)
 
 
 # -- delivery errors ----------------------------------------------------------------------

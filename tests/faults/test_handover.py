@@ -206,9 +206,9 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
     chat = address_hash("console", "race")
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="halo"))
     await until(lambda: len(out.got) >= 1)
-    claim_version, done = people.claim_version, []
+    claim_turn, done = people.claim_turn, []
 
-    async def meanwhile(conn: Any, *args: Any, **kwargs: Any) -> bool:
+    async def meanwhile(conn: Any, *args: Any, **kwargs: Any) -> tuple[bool, bool]:
         if not done:
             done.append(True)
             elsewhere = make_engine(app.settings.database_url)  # another process's connection
@@ -220,9 +220,9 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
                     )  # fmt: skip
             finally:
                 await elsewhere.dispose()
-        return await claim_version(conn, *args, **kwargs)
+        return await claim_turn(conn, *args, **kwargs)  # (the turn's first write)
 
-    monkeypatch.setattr(people, "claim_version", meanwhile)
+    monkeypatch.setattr(people, "claim_turn", meanwhile)
     handed: list[int] = []
     take = sender.take
     monkeypatch.setattr(sender, "take", lambda items: (handed.extend(i.id for i in items),
