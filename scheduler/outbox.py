@@ -371,7 +371,9 @@ class OutboxSender:
             orphans = [i for i in ids if i in self._orphans]
             self._orphans.difference_update(orphans)  # (sent again later: added again)
             try:
-                async with self.db.write() as conn:
+                # (with no row of nobody to delete, the mark is one statement: it needs no
+                # transaction of its own, Database.single)
+                async with self.db.write() if orphans else self.db.single() as conn:
                     await store.mark_sent(conn, ids, self.clock(), orphans=orphans)
             except Exception as e:
                 # Each waiting chat sees the error; the rows stay claimed until their lease

@@ -559,25 +559,36 @@ class Engine:
         chat_key = address_hash(target.channel, target.address)
         sender = self.senders.get(target.channel) if scope is not None else None
         owner, until = None, None
-        if (
-            sender is not None
-            and sender.accepting
-            and (
-                clear[1]
-                if clear is not None and clear[0] == sender.owner
-                else await outbox.chat_is_clear(conn, chat_key, sender.owner, now)
-            )
-        ):
-            owner, until = sender.owner, now + sender.lease
+        ask = False  # PostgreSQL: the first message's insert asks (outbox.enqueue_if_clear)
+        if sender is not None and sender.accepting:
+            if clear is not None and clear[0] == sender.owner:
+                if clear[1]:
+                    owner, until = sender.owner, now + sender.lease
+            elif conn.dialect.name == "postgresql":
+                ask = True
+            elif await outbox.chat_is_clear(conn, chat_key, sender.owner, now):
+                owner, until = sender.owner, now + sender.lease
         expires = now + self.message_ttl
         handed: list[outbox.OutboxItem] = []
         for i, message in enumerate(messages):
-            row_id = await outbox.enqueue(
-                conn, channel=target.channel, chat_key=chat_key, address=target.address,
-                person_id=person_id, message=message, now=now, expires_at=expires,
-                essential=essential, claimed_by=owner, claim_until=until,
-                idempotency_key=f"{idempotency}:{i}" if idempotency else None,
-            )  # fmt: skip
+            key = f"{idempotency}:{i}" if idempotency else None
+            if ask and sender is not None:
+                until = now + sender.lease
+                row_id, claimed = await outbox.enqueue_if_clear(
+                    conn, channel=target.channel, chat_key=chat_key, address=target.address,
+                    person_id=person_id, message=message, now=now, expires_at=expires,
+                    essential=essential, owner=sender.owner, claim_until=until,
+                    idempotency_key=key,
+                )  # fmt: skip
+                owner, until = (sender.owner, until) if claimed else (None, None)
+                ask = False  # (the chat's later messages follow the first's answer)
+            else:
+                row_id = await outbox.enqueue(
+                    conn, channel=target.channel, chat_key=chat_key, address=target.address,
+                    person_id=person_id, message=message, now=now, expires_at=expires,
+                    essential=essential, claimed_by=owner, claim_until=until,
+                    idempotency_key=key,
+                )  # fmt: skip
             if row_id is not None and owner is not None:
                 handed.append(outbox.OutboxItem(
                     row_id, target.channel, chat_key, target.address, person_id, message, 0,

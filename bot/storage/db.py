@@ -219,6 +219,25 @@ class Database:
             raise
 
     @contextlib.asynccontextmanager
+    async def single(self) -> AsyncIterator[AsyncConnection]:
+        """For one statement that is a transaction by itself (the sender's mark): on
+        PostgreSQL it runs in autocommit, without ``BEGIN`` and ``COMMIT`` (two round trips
+        to the server fewer); on SQLite as :meth:`write`. Never for two statements: each
+        would commit on its own."""
+        if self.sqlite:
+            async with self.write() as conn:
+                yield conn
+            return
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+        except Exception as e:
+            if _unavailable(e):
+                raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
+            raise
+
+    @contextlib.asynccontextmanager
     async def turn(self, *, exclusive: bool = False) -> AsyncIterator[AsyncConnection]:
         """A transaction that reads, then writes, with no lock held while it reads: a turn
         (bot/core/engine.py). On SQLite a deferred ``BEGIN`` taken in this process's writer

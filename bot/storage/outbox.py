@@ -33,14 +33,18 @@ from sqlalchemy import (
     Integer,
     Text,
     bindparam,
+    case,
     delete,
     exists,
     func,
+    literal,
+    null,
     select,
     text,
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import OutboundMessage
@@ -139,6 +143,62 @@ async def enqueue(
     if claimed_by is None and (channels := _unclaimed.get()) is not None:
         channels.add(channel)
     return row_id
+
+
+async def enqueue_if_clear(
+    conn: AsyncConnection,
+    *,
+    channel: str,
+    chat_key: str,
+    address: str,
+    person_id: int | None,
+    message: OutboundMessage,
+    now: datetime,
+    expires_at: datetime | None,
+    essential: bool,
+    owner: str,
+    claim_until: datetime,
+    idempotency_key: str | None = None,
+) -> tuple[int | None, bool]:
+    """PostgreSQL: :func:`enqueue` and :func:`chat_is_clear` in one statement (one round
+    trip to the server instead of two): the message is queued claimed for ``owner`` when
+    nothing of the chat waits that ``owner`` does not hold, else unclaimed. Returns (its id,
+    whether it was claimed); (None, False) when its idempotency key was already queued."""
+    params = {
+        "b_channel": channel, "b_chat_key": chat_key, "b_address": address,
+        "b_person_id": person_id, "b_body": message.to_body(),
+        "b_idempotency_key": idempotency_key, "b_essential": essential,
+        "b_not_before": now, "b_expires_at": expires_at, "b_created_at": now,
+        "b_claimed_by": owner, "b_claim_until": claim_until,
+    }  # fmt: skip
+    row = (
+        await conn.execute(prebuilt("enqueue_if_clear", _build_enqueue_if_clear), params)
+    ).first()
+    claimed = row is not None and row.claimed_by is not None
+    if not claimed and (channels := _unclaimed.get()) is not None:
+        channels.add(channel)
+    return (row.id if row is not None else None), claimed
+
+
+def _build_enqueue_if_clear() -> Any:
+    bound = {name: bindparam(f"b_{name}", type_=O.c[name].type) for name in _ENQUEUED}
+    waiting = waiting_clause(bound["chat_key"], bound["claimed_by"], bound["created_at"])
+    chat = select(waiting.label("waiting")).subquery("chat")
+    plain = [name for name in _ENQUEUED if name not in ("claimed_by", "claim_until")]
+    row = select(
+        *(bound[name] for name in plain),
+        literal(PENDING, type_=O.c.status.type),
+        literal(0, type_=O.c.attempts.type),
+        case((chat.c.waiting, null()), else_=bound["claimed_by"]),
+        case((chat.c.waiting, null()), else_=bound["claim_until"]),
+    ).select_from(chat)
+    columns = [*plain, "status", "attempts", "claimed_by", "claim_until"]
+    return (
+        pg_insert(O)
+        .from_select(columns, row)
+        .on_conflict_do_nothing()
+        .returning(O.c.id, O.c.claimed_by)
+    )
 
 
 class Taker(Protocol):
