@@ -109,8 +109,8 @@ async def turn_snapshot(
     messages may go straight to the sender ``owner`` (:func:`bot.storage.outbox.chat_is_clear`).
     On SQLite the turn's writes fail if another process committed since this read (it is
     computed again), so the answer holds until the commit; on PostgreSQL (read committed) a
-    row another writer queues for the chat meanwhile would not be seen, so the turn asks
-    just before it queues instead."""
+    row another writer queues for the chat meanwhile would not be seen, so the reply's own
+    insert asks instead (:func:`bot.storage.outbox.enqueue_if_clear`)."""
     key = address_hash(channel, address)
     params = {"b_channel": channel, "b_hash": key, "b_event": event_id, "b_owner": owner,
               "b_now": now}  # fmt: skip

@@ -200,8 +200,8 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
 ) -> None:
     """Another process (the fallback of a failed message, another replica's apology) queues
     for the chat and commits while the turn computes. The turn's reply goes behind it, not
-    straight to this sender. On PostgreSQL the turn asks just before it queues; on SQLite
-    the commit since the turn's read makes the turn compute again."""
+    straight to this sender. On PostgreSQL the reply's own insert asks (enqueue_if_clear);
+    on SQLite the commit since the turn's read makes the turn compute again."""
     sender, out, _ = running
     chat = address_hash("console", "race")
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="halo"))
