@@ -112,6 +112,22 @@ def _enqueue_statement(conn: AsyncConnection) -> Any:
     return prebuilt((conn.dialect.name, "enqueue"), build)
 
 
+def _enqueue_params(
+    channel: str, chat_key: str, address: str, person_id: int | None,
+    message: OutboundMessage, now: datetime, idempotency_key: str | None,
+    not_before: datetime, expires_at: datetime | None, essential: bool,
+    claimed_by: str | None, claim_until: datetime | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The bound values of a queued message (``_ENQUEUED``), for both inserts."""
+    return {
+        "b_channel": channel, "b_chat_key": chat_key, "b_address": address,
+        "b_person_id": person_id, "b_body": message.to_body(),
+        "b_idempotency_key": idempotency_key, "b_essential": essential,
+        "b_not_before": not_before, "b_expires_at": expires_at, "b_created_at": now,
+        "b_claimed_by": claimed_by, "b_claim_until": claim_until,
+    }  # fmt: skip
+
+
 async def enqueue(
     conn: AsyncConnection,
     *,
@@ -131,13 +147,9 @@ async def enqueue(
     """Queue one message; its id, or None when its idempotency key was already queued
     (nothing happens). ``claimed_by``/``claim_until``: queued already claimed for a sender
     of this process (see :func:`chat_is_clear`)."""
-    params = {
-        "b_channel": channel, "b_chat_key": chat_key, "b_address": address,
-        "b_person_id": person_id, "b_body": message.to_body(),
-        "b_idempotency_key": idempotency_key, "b_essential": essential,
-        "b_not_before": not_before or now, "b_expires_at": expires_at, "b_created_at": now,
-        "b_claimed_by": claimed_by, "b_claim_until": claim_until,
-    }  # fmt: skip
+    params = _enqueue_params(channel, chat_key, address, person_id, message, now,
+                             idempotency_key, not_before or now, expires_at, essential,
+                             claimed_by, claim_until)  # fmt: skip
     result = await conn.execute(_enqueue_statement(conn), params)
     row_id: int | None = result.scalar_one_or_none()
     if claimed_by is None and (channels := _unclaimed.get()) is not None:
@@ -164,13 +176,9 @@ async def enqueue_if_clear(
     trip to the server instead of two): the message is queued claimed for ``owner`` when
     nothing of the chat waits that ``owner`` does not hold, else unclaimed. Returns (its id,
     whether it was claimed); (None, False) when its idempotency key was already queued."""
-    params = {
-        "b_channel": channel, "b_chat_key": chat_key, "b_address": address,
-        "b_person_id": person_id, "b_body": message.to_body(),
-        "b_idempotency_key": idempotency_key, "b_essential": essential,
-        "b_not_before": now, "b_expires_at": expires_at, "b_created_at": now,
-        "b_claimed_by": owner, "b_claim_until": claim_until,
-    }  # fmt: skip
+    params = _enqueue_params(channel, chat_key, address, person_id, message, now,
+                             idempotency_key, now, expires_at, essential, owner,
+                             claim_until)  # fmt: skip
     row = (
         await conn.execute(prebuilt("enqueue_if_clear", _build_enqueue_if_clear), params)
     ).first()

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.db import make_engine
 
+# PostgreSQL's pool only (SQLite's connections are files: nothing to ping)
+pytestmark = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    if db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's pool (SQLite's connections are files)")
     engine = make_engine(db_url, ping_idle_after=0.3)
     yield engine
     await engine.dispose()
