@@ -1,6 +1,6 @@
 """The cost of a turn, side by side (issue 15).
 
-Three pipelines get the same Telegram Update JSON, one process, one run:
+Five pipelines get the same Telegram Update JSON, one process, one run:
 
 - **project**: ``Dispatcher.feed_raw_update`` on the project's own dispatcher
   (bot/channels/telegram.py ``build_dispatcher``) → engine → state saved and replies queued in
@@ -10,14 +10,20 @@ Three pipelines get the same Telegram Update JSON, one process, one run:
 - **aiogram**: a bare aiogram dispatcher answering the same updates with one
   ``send_message`` each on the same mocked session;
 - **floor**: a bare SQLAlchemy Core transaction per turn doing the same durable work (select
-  the user row, update a 900-byte state, insert an outbox row), on the same database.
+  the user row, update a 900-byte state, insert an outbox row), on the same database;
+- **bound**: the least any pipeline on this stack pays: bare aiogram making the project's Bot
+  API calls (answer a press, mark the chosen option, reply with a keyboard) around the floor's
+  transaction (on SQLite on the project's faster driver), and nothing else: no dedupe, no
+  version, no sent mark, no encryption, no dialog. ``bound/floor`` is the highest
+  project/floor the stack allows; **bound, no edit** is the same without marking the option.
 
 Each is measured with 1 user (turns one after another) and with 50 users at once: turns/s,
 latency p50/p95/p99, and this process's CPU per turn. Repetitions are interleaved (project,
-aiogram, floor, project, ...) and the ratios project/aiogram and project/floor reported as
-min/median over them: the machine is shared and noisy; ratios hold where absolute numbers
-drift. The walk is tests/transcripts/eligible_pkwt.yml (buttons pressed, answers typed), and
-every project conversation must end at the eligibility verdict, or the run FAILs.
+aiogram, floor, ..., project, ...) and the ratios project/aiogram, project/floor and
+bound/floor reported as min/median over them: the machine is shared and noisy; ratios hold
+where absolute numbers drift. The walk is tests/transcripts/eligible_pkwt.yml (buttons
+pressed, answers typed), and every project conversation must end at the eligibility verdict,
+or the run FAILs.
 
     python benchmarks/bench_pipeline.py                  # both databases, 3 repetitions
     python benchmarks/bench_pipeline.py --db sqlite --reps 5 --users 50 --json out.json
@@ -50,7 +56,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from cryptography.fernet import Fernet
 from sqlalchemy import (
     JSON,
@@ -291,6 +297,57 @@ class BareAiogram:
         return run
 
 
+class Bound:
+    """What any pipeline on this stack pays at least: bare aiogram making the project's Bot API
+    calls for the same updates (a typed answer: one reply with a keyboard; a press: answer the
+    press, mark the chosen option, reply with a keyboard) around the floor's transaction, on
+    the fastest driver the project has (SQLite: the project's own). It keeps no guarantee the
+    project keeps (no dedupe, no version, no sent mark, no encryption, no dialog): the best
+    the project could do, so ``bound/floor`` is the highest project/floor this stack allows."""
+
+    REPLY = "Terima kasih. " * 12  # about the length of a question
+
+    def __init__(self, floor: Floor, *, edit: bool = True) -> None:
+        self.floor = floor
+        self.session = MockedSession()
+        self.bot = Bot(TOKEN, session=self.session)
+        self.dp = Dispatcher()
+        router = Router()
+        markup = InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=f"Pilihan {i}", callback_data=f"q:{i}")] for i in range(3)
+        ])  # fmt: skip
+
+        @router.message()
+        async def on_message(message: Message, bot: Bot) -> None:
+            await self.floor.transaction((message.chat.id - 1) % 1000 + 1)
+            await bot.send_message(message.chat.id, self.REPLY, reply_markup=markup)
+
+        @router.callback_query()
+        async def on_press(query: CallbackQuery, bot: Bot) -> None:
+            assert isinstance(query.message, Message)
+            chat = query.message.chat.id
+            await self.floor.transaction((chat - 1) % 1000 + 1)
+            await bot.send_message(chat, self.REPLY, reply_markup=markup)
+            await query.answer()
+            if edit:
+                await bot.edit_message_text(chat_id=chat, message_id=query.message.message_id,
+                                            text=f"{query.message.text}\n\n» Pilihan",
+                                            reply_markup=None)  # fmt: skip
+
+        self.dp.include_router(router)
+
+    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
+        async def run(u: int) -> list[float]:
+            latencies = []
+            for kind, value in walk():
+                t0 = time.perf_counter()
+                await self.dp.feed_raw_update(self.bot, update_json(base + u, kind, value))
+                latencies.append(time.perf_counter() - t0)
+            return latencies
+
+        return run
+
+
 class Floor:
     """The durable work of a turn as one bare Core transaction."""
 
@@ -325,17 +382,19 @@ class Floor:
             latencies = []
             for _ in walk():
                 t0 = time.perf_counter()
-                async with self.engine.begin() as conn:
-                    await conn.execute(select(self.users).where(self.users.c.id == u + 1))
-                    await conn.execute(
-                        update(self.users).where(self.users.c.id == u + 1).values(state=self.state)
-                    )
-                    await conn.execute(insert(self.outbox).values(address=str(u + 1),
-                                                                  body={"parts": []}))  # fmt: skip
+                await self.transaction(u + 1)
                 latencies.append(time.perf_counter() - t0)
             return latencies
 
         return run
+
+    async def transaction(self, user: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(select(self.users).where(self.users.c.id == user))
+            await conn.execute(
+                update(self.users).where(self.users.c.id == user).values(state=self.state)
+            )
+            await conn.execute(insert(self.outbox).values(address=str(user), body={"parts": []}))
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -453,8 +512,11 @@ async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
     floor = Floor(url)
     await floor.setup(users)
     pipelines: list[tuple[str, Any]] = [("project", project), ("aiogram", bare), ("floor", floor)]
+    fastest = floor
     if url.startswith("sqlite"):
-        pipelines.append(("floor, project's driver", Floor(url, stock=False)))
+        fastest = Floor(url, stock=False)
+        pipelines.append(("floor, project's driver", fastest))
+    pipelines += [("bound", Bound(fastest)), ("bound, no edit", Bound(fastest, edit=False))]
     results: dict[str, dict[int, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     base = itertools.count(1, 1000)
     problems: list[str] = []
@@ -478,7 +540,9 @@ async def run_db(url: str, users: int, reps: int) -> dict[str, Any]:
         for name, pipeline in pipelines:
             if name.startswith("floor"):
                 await pipeline.close()
-        await bare.session.close()
+        for name, pipeline in pipelines:
+            if name.startswith(("aiogram", "bound")):
+                await pipeline.session.close()
         await app.close()
     return {"results": results, "problems": problems}
 
@@ -487,13 +551,13 @@ def summarise(db: str, data: dict[str, Any], users: int) -> list[str]:
     lines = []
     res = data["results"]
 
-    def ratios(concurrency: int, other: str) -> str:
+    def ratios(concurrency: int, other: str, of: str = "project") -> str:
         each = [
             p["turns_per_s"] / o["turns_per_s"]
-            for p, o in zip(res["project"][concurrency], res[other][concurrency], strict=True)
+            for p, o in zip(res[of][concurrency], res[other][concurrency], strict=True)
         ]
         digits = 3 if other == "aiogram" else 2
-        return f"project/{other} {min(each):.{digits}f} / {statistics.median(each):.{digits}f}"
+        return f"{of}/{other} {min(each):.{digits}f} / {statistics.median(each):.{digits}f}"
 
     for concurrency in (1, users):
         for name in res:
@@ -507,6 +571,11 @@ def summarise(db: str, data: dict[str, Any], users: int) -> list[str]:
         lines.append(
             f"| {db} | {concurrency} | **ratios** | {ratios(concurrency, 'aiogram')} | "
             f"{ratios(concurrency, 'floor')} | {' | '.join(more) or ''} | (min / median) | |"
+        )
+        lines.append(
+            f"| {db} | {concurrency} | **ceiling** | {ratios(concurrency, 'floor', 'bound')} | "
+            f"{ratios(concurrency, 'floor', 'bound, no edit')} | "
+            f"{ratios(concurrency, 'bound')} | (min / median) | |"
         )
     return lines
 
