@@ -58,7 +58,7 @@ from bot.core.types import (
     SystemEvent,
     say,
 )
-from bot.storage import outbox, people
+from bot.storage import outbox, people, turn_write
 from bot.storage.crypto import address_hash
 from bot.storage.db import Database, StorageUnavailable, WriteConflict
 from nlu.interpreter import Interpreter, normalise
@@ -422,6 +422,7 @@ class Engine:
                 slow = [q for q in need.queries if q.slow and q not in answers]
                 if slow:
                     raise _Slow(scope, slow) from None
+                await self.db.begin_writes(conn)  # (an answer may write: in the transaction)
                 for query in need.queries:
                     if query not in answers:
                         answers[query] = await self.services.answer(conn, scope, query)
@@ -456,6 +457,16 @@ class Engine:
         if snap is not None and not outcome.effects:
             outcome.state.pending = self._choices(outcome, target.channel)
             early = (snap.identity_id, outcome.state.to_json())
+        sender = self.senders.get(target.channel)
+        if (
+            early is not None and inbound and sender is not None and sender.accepting
+            and self.db.reads_at_once(conn)
+        ):  # fmt: skip
+            assert snap is not None
+            return await self._write_at_once(
+                conn, snap, scope, target, now, outcome, early, event_key, sender
+            )
+        await self.db.begin_writes(conn)
         if snap is None:
             if event_key and not await people.mark_processed(conn, *event_key, now):
                 raise _Duplicate
@@ -497,6 +508,44 @@ class Engine:
             conn, target, None if deleted else snap.person.id, outcome.messages, now,
             scope=scope, essential=essential, idempotency=idempotency, clear=clear,
         )  # fmt: skip
+        return len(outcome.messages)
+
+    async def _write_at_once(
+        self,
+        conn: AsyncConnection,
+        snap: people.Snapshot,
+        scope: Scope,
+        target: _Target,
+        now: datetime,
+        outcome: Outcome,
+        state: tuple[int, dict[str, Any]],
+        event_key: tuple[str, str] | None,
+        sender: outbox.Taker,
+    ) -> int:
+        """PostgreSQL, a turn with no effects: its writes as one statement in autocommit
+        (bot/storage/turn_write.py), the replies claimed for ``sender`` unless the chat
+        waits elsewhere, handed over once the turn ends."""
+        chat_key = address_hash(target.channel, target.address)
+        expires, until = now + self.message_ttl, now + sender.lease
+        written = await turn_write.write_turn(
+            conn, person_id=snap.person.id, expected=snap.version, now=now, event=event_key,
+            identity_id=state[0], state=state[1], touch=people.needs_touch(snap, now),
+            channel=target.channel, chat_key=chat_key, address=target.address,
+            messages=list(outcome.messages), expires_at=expires, owner=sender.owner,
+            claim_until=until,
+        )  # fmt: skip
+        if not written.claimed:
+            raise _Retry
+        if not written.fresh:
+            raise _Duplicate
+        scope.person_id, scope.identity_id = snap.person.id, snap.identity_id
+        if written.handed:
+            handed = [
+                outbox.OutboxItem(row_id, target.channel, chat_key, target.address,
+                                  snap.person.id, message, 0, now, expires, False)
+                for row_id, message in zip(written.ids, outcome.messages, strict=True)
+            ]  # fmt: skip
+            scope.after_commit.append(partial(_hand_over, sender, handed))
         return len(outcome.messages)
 
     @staticmethod

@@ -31,6 +31,7 @@ from bot.storage import sqlite_driver
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 READ_ONLY = "jkp_read_only"  # execution option: a deferred transaction on SQLite
+AUTOCOMMIT = "AUTOCOMMIT"  # isolation level: each statement commits by itself (PostgreSQL)
 BUSY_TIMEOUT_MS = 5000
 PING_IDLE_AFTER = 5.0  # seconds: a PostgreSQL connection idle this long is pinged at checkout
 MIGRATION_LOCK = zlib.crc32(b"pendamping-jkp:migrations")  # PostgreSQL advisory lock id
@@ -230,7 +231,7 @@ class Database:
             return
         try:
             async with self.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execution_options(isolation_level=AUTOCOMMIT)
                 yield conn
         except Exception as e:
             if _unavailable(e):
@@ -244,21 +245,51 @@ class Database:
         queue: other processes can write until the turn's first write, and if one did (or is
         writing then), :class:`WriteConflict`; the caller computes the turn again with
         ``exclusive`` (``BEGIN IMMEDIATE``, as :meth:`write`: it waits for the lock up to
-        the busy timeout). On PostgreSQL an ordinary transaction (the caller checks
-        versions)."""
+        the busy timeout). On PostgreSQL the turn reads in autocommit (read committed: a
+        transaction would give each statement its own snapshot all the same; the caller
+        checks versions) and writes either in one statement (bot/storage/turn_write.py) or,
+        from :meth:`begin_writes` on, in a transaction committed when the block ends."""
         try:
             if self.sqlite and not exclusive:
                 async with self._writer(), read_only(self.engine) as conn:
                     yield conn
-            else:
+            elif self.sqlite:
                 async with self._writer(), self.engine.connect() as conn, conn.begin():
                     yield conn
+            else:
+                async with self.engine.connect() as conn:
+                    await conn.execution_options(isolation_level=AUTOCOMMIT)
+                    yield conn
+                    if conn.in_transaction():
+                        await conn.commit()
         except Exception as e:
             if self.sqlite and not exclusive and _busy(e):
                 raise WriteConflict(str(e)) from e
             if _unavailable(e):
                 raise StorageUnavailable(f"database unavailable: {e!r}"[:300]) from e
             raise
+
+    @staticmethod
+    async def begin_writes(conn: AsyncConnection) -> None:
+        """From here on, the turn's statements are one transaction (``BEGIN`` now, committed
+        when :meth:`turn` ends): before the first write of a turn that is not one statement,
+        and before answering a question on its connection (an answer may write). Nothing on
+        SQLite, where the turn is a transaction from the start; nothing the second time."""
+        if not Database.reads_at_once(conn):
+            return
+        if conn.in_transaction():
+            await conn.commit()  # (SQLAlchemy's own begin in autocommit: nothing is sent)
+        level = conn.sync_connection.default_isolation_level if conn.sync_connection else None
+        await conn.execution_options(isolation_level=level or "READ COMMITTED")
+        await conn.begin()
+
+    @staticmethod
+    def reads_at_once(conn: AsyncConnection) -> bool:
+        """Whether the turn on ``conn`` has written nothing yet and is not a transaction
+        (PostgreSQL, before :meth:`begin_writes`): its writes may be one statement."""
+        sync = conn.sync_connection
+        level = sync.get_execution_options().get("isolation_level") if sync else None
+        return level == AUTOCOMMIT
 
     @contextlib.asynccontextmanager
     async def _writer(self) -> AsyncIterator[None]:

@@ -61,6 +61,13 @@ log = logging.getLogger(__name__)
 _unclaimed: ContextVar[set[str] | None] = ContextVar("outbox_unclaimed", default=None)
 
 
+def note_unclaimed(channel: str) -> None:
+    """A message was queued on ``channel`` for no sender in particular (noted for
+    :func:`collect_unclaimed`)."""
+    if (channels := _unclaimed.get()) is not None:
+        channels.add(channel)
+
+
 @contextmanager
 def collect_unclaimed() -> Iterator[set[str]]:
     """Within the block, :func:`enqueue` notes each channel it queued an unclaimed message
@@ -152,8 +159,8 @@ async def enqueue(
                              claimed_by, claim_until)  # fmt: skip
     result = await conn.execute(_enqueue_statement(conn), params)
     row_id: int | None = result.scalar_one_or_none()
-    if claimed_by is None and (channels := _unclaimed.get()) is not None:
-        channels.add(channel)
+    if claimed_by is None:
+        note_unclaimed(channel)
     return row_id
 
 
@@ -183,8 +190,8 @@ async def enqueue_if_clear(
         await conn.execute(prebuilt("enqueue_if_clear", _build_enqueue_if_clear), params)
     ).first()
     claimed = row is not None and row.claimed_by is not None
-    if not claimed and (channels := _unclaimed.get()) is not None:
-        channels.add(channel)
+    if not claimed:
+        note_unclaimed(channel)
     return (row.id if row is not None else None), claimed
 
 

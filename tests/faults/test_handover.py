@@ -10,11 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from bot.app import App
 from bot.core.types import EventKind, InboundEvent, OutboundMessage, say
-from bot.storage import outbox, people
+from bot.storage import outbox, people, turn_write
 from bot.storage.crypto import address_hash
 from bot.storage.db import make_engine
 from bot.storage.models import OutboxMessage, table
@@ -206,9 +207,16 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
     chat = address_hash("console", "race")
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="halo"))
     await until(lambda: len(out.got) >= 1)
-    claim_turn, done = people.claim_turn, []
+    done: list[bool] = []
 
-    async def meanwhile(conn: Any, *args: Any, **kwargs: Any) -> tuple[bool, bool]:
+    def meanwhile(first_write: Any) -> Any:
+        async def write(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            await other_writer()
+            return await first_write(conn, *args, **kwargs)
+
+        return write
+
+    async def other_writer() -> None:
         if not done:
             done.append(True)
             elsewhere = make_engine(app.settings.database_url)  # another process's connection
@@ -220,15 +228,56 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
                     )  # fmt: skip
             finally:
                 await elsewhere.dispose()
-        return await claim_turn(conn, *args, **kwargs)  # (the turn's first write)
 
-    monkeypatch.setattr(people, "claim_turn", meanwhile)
+    # (the turn's first write: on PostgreSQL the one statement, else the claim)
+    monkeypatch.setattr(people, "claim_turn", meanwhile(people.claim_turn))
+    monkeypatch.setattr(turn_write, "write_turn", meanwhile(turn_write.write_turn))
     handed: list[int] = []
     take = sender.take
     monkeypatch.setattr(sender, "take", lambda items: (handed.extend(i.id for i in items),
                                                        take(items)))  # fmt: skip
     seen = len(out.got)
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="menu"))
+    assert done  # (the other writer did write mid-turn)
     assert handed == []  # queued unclaimed, behind the other writer's message
     await until(lambda: len(out.got) >= seen + 2)
     assert out.got[seen][1] == "utter_error"  # the other writer's message first
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_on_postgresql_a_turn_without_effects_is_its_snapshot_and_one_statement(
+    app: App, running: tuple[OutboxSender, Delivered, list[int]]
+) -> None:
+    """Two round trips to the server and no transaction (bot/storage/turn_write.py); a turn
+    with an effect writes in one transaction, begun after the snapshot."""
+    sender, out, _ = running
+    await app.engine.handle(event("rt", 1, text="halo"))
+    await until(lambda: len(out.got) >= 1)
+    seen: list[tuple[str, str]] = []
+    commits: list[str] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if not sql.startswith("UPDATE outbox"):  # (not the sender's marks)
+            seen.append((sql.split()[0], conn.get_execution_options().get("isolation_level", "")))
+
+    def commit(conn: Any) -> None:
+        if (level := conn.get_execution_options().get("isolation_level", "")) != "AUTOCOMMIT":
+            commits.append(level)
+
+    engine = app.db.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", statement)
+    sa_event.listen(engine, "commit", commit)
+    try:
+        await app.engine.handle(event("rt", 2, text="menu"))
+        assert seen == [("SELECT", "AUTOCOMMIT"), ("WITH", "AUTOCOMMIT")]
+        await until(lambda: len(out.got) >= 2 and settled(sender))
+        seen.clear()
+        commits.clear()
+        await app.engine.handle(event("rt", 3, text="1"))  # Setuju
+        writes = [level for verb, level in seen[1:]]
+        assert seen[0] == ("SELECT", "AUTOCOMMIT") and len(writes) >= 2
+        assert set(writes) == {"READ COMMITTED"} and commits == ["READ COMMITTED"]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", statement)
+        sa_event.remove(engine, "commit", commit)
+    await until(lambda: len(out.got) >= 3)
