@@ -77,8 +77,15 @@ class CounselingRecord:
     viewers: tuple[tuple[str, datetime], ...] = ()
 
     @property
+    def request(self) -> SessionView | None:
+        """The open counseling request (Ajukan konseling), never a PETUGAS one."""
+        return next((s for s in self.sessions if s.open and s.kind == SCHEDULED_KIND), None)
+
+    @property
     def current(self) -> SessionView | None:
-        return next((s for s in self.sessions if s.open), None)
+        """What Konseling shows and Batalkan cancels: the open counseling request, else an
+        open PETUGAS request."""
+        return self.request or next((s for s in self.sessions if s.open), None)
 
     @property
     def last_done(self) -> SessionView | None:

@@ -30,6 +30,7 @@ from bot.counseling.model import (
     DONE,
     MISSED,
     SCHEDULED,
+    URGENT_KIND,
     WAITING,
     CancelRequest,
     CounselingQuery,
@@ -144,7 +145,8 @@ class CounselingDialog(DialogDefaults):
         # home
         current = record.current
         if inp.choice == "counseling:ask":
-            if current is not None and not self._missed(ctx, current):
+            request = record.request  # (a PETUGAS request does not stand in the way)
+            if request is not None and not self._missed(ctx, request):
                 return Turn(data, (self._home(ctx, record, Say("utter_counseling_already_open")),))
             return Turn({"step": "reason"}, (say(REASON),))
         if inp.choice == "counseling:cancel" and current is not None:
@@ -163,8 +165,8 @@ class CounselingDialog(DialogDefaults):
             params = {"maximum": str(MAX_REASON)}
             return Turn(data, (combine(Say("utter_invalid_counseling_reason_long", params),
                                        Say(REASON)),))  # fmt: skip
-        current = record.current
-        if current is not None and not self._missed(ctx, current):
+        request = record.request
+        if request is not None and not self._missed(ctx, request):
             again = self._home(ctx, record, Say("utter_counseling_already_open"))
             return Turn({"step": "home"}, (again,))
         told = say("utter_counseling_requested")
@@ -199,6 +201,9 @@ class CounselingDialog(DialogDefaults):
             lines.append(("utter_data_counseling_registered", {}))
         for session in record.sessions:
             on = format_date(session.requested_at.astimezone(zone).date())
+            if session.kind == URGENT_KIND:
+                lines.append(("utter_data_counseling_urgent", {"date": on}))
+                continue
             lines.append((DATA_KEYS[session.status], {"date": on, "why": session.reason or "-"}))
         if record.viewers:
             seen = ", ".join(

@@ -70,7 +70,7 @@ from bot.vacancies.model import (
     VacancyHit,
     VacancyQuery,
 )
-from bot.vacancies.query import place_label, understand
+from bot.vacancies.query import is_question, place_label, understand
 from bot.vacancies.ranking import group_name
 
 NAME = "vacancies"
@@ -183,6 +183,12 @@ def _listed(ctx: Context, lines: Sequence[Say], hits: Sequence[VacancyHit], page
     return [replace(first, choices=(*map(hit_option, hits), *first.choices)), *rest]
 
 
+GROUP_WHY = {  # a job group's reason: (key, key with the place)
+    "interest": ("utter_vac_why_interest", "utter_vac_why_interest_place"),  # the assessment's
+    "desired_group": ("utter_vac_why_desired_group", "utter_vac_why_desired_group_place"),
+}
+
+
 def why_line(reasons: Sequence[Reason]) -> Say | None:
     """Why a vacancy was recommended, in one line."""
     kinds = {r.kind: r for r in reasons}
@@ -190,9 +196,9 @@ def why_line(reasons: Sequence[Reason]) -> Say | None:
     if (job := kinds.get("desired_job")) is not None:
         key = "utter_vac_why_job_place" if place else "utter_vac_why_job"
         return Say(key, {"name": job.name, "place": place})
-    if (interest := kinds.get("interest")) is not None:
-        key = "utter_vac_why_interest_place" if place else "utter_vac_why_interest"
-        return Say(key, {"name": interest.name, "place": place})
+    for kind, (alone, with_place) in GROUP_WHY.items():
+        if (group := kinds.get(kind)) is not None:
+            return Say(with_place if place else alone, {"name": group.name, "place": place})
     if place:
         return Say("utter_vac_why_place", {"place": place})
     if "new" in kinds:
@@ -408,16 +414,19 @@ class VacanciesDialog(DialogDefaults):
         )  # fmt: skip
         page: SearchPage = ctx.ask(SearchVacancies(q, ctx.today, page_size(ctx)))
         und = page.understood
-        if (
-            not page.hits
-            and und.words
-            and not und.places
-            and set(page.unknown_words) >= set(und.words)
-            and not any(s.kind == "similar_title" for s in page.suggestions)
+        if not page.hits and (
+            is_question(text)
+            or (
+                und.words
+                and not und.places
+                and set(page.unknown_words) >= set(und.words)
+                and not any(s.kind == "similar_title" for s in page.suggestions)
+            )
         ):
-            # No word of it is in any vacancy: perhaps not a search at all ("kapan cair
-            # min"). Said as not found with the data kept, so the router may answer a
-            # question instead (bot/core/freetext.py ``unread``); the screen stays.
+            # A question that finds nothing ("kapan batas klaim?"), or no word of it is in
+            # any vacancy: perhaps not a search at all ("kapan cair min"). Said as not found
+            # with the data kept, so the router may answer a question instead
+            # (bot/core/freetext.py ``unread``); the screen stays.
             return self._again(ctx, data, Say("utter_vac_not_found", {"query": text}))
         return self._results(ctx, data, q, 0)
 

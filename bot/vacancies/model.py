@@ -221,8 +221,9 @@ class Profile:
 class Reason:
     """Why a vacancy was recommended, for the dialog to put in words.
 
-    ``kind``: desired_job (code = ISCO unit group), interest (code = job group),
-    regency, province, country, disability_friendly, new (posted in the last 7 days).
+    ``kind``: desired_job (code = ISCO unit group), interest (code = a job group the
+    self-assessment ranked), desired_group (code = the job group of a desired job), regency,
+    province, country, disability_friendly, new (posted in the last 7 days).
     ``name`` is the data name (job title, group name, place), not a sentence.
     """
 

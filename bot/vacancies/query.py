@@ -41,7 +41,20 @@ FILLER = frozenset((
     "dicari", "butuh", "dibutuhkan", "kerja", "kerjaan", "pekerjaan", "job", "jobs", "vacancy",
     "yang", "untuk", "buat", "dan", "atau", "ada", "mau", "ingin", "pengen", "saya", "aku",
     "tolong", "minta", "posisi", "sebagai", "jadi", "menjadi", "terbaru", "segera", "hari", "ini",
+    "sy", "gw", "gue", "dong", "kah", "min",
 ))  # fmt: skip
+# The words of a question, never of a job: "kapan batas klaim?" is not a search for "kapal".
+QUESTION_WORDS = frozenset((
+    "kapan", "bagaimana", "gimana", "gmn", "gmna", "cara", "caranya", "apa", "apakah", "berapa",
+    "brp", "kenapa", "mengapa", "knp", "siapa", "mana", "dimana", "bisakah", "bolehkah",
+))  # fmt: skip
+
+
+def is_question(text: str) -> bool:
+    """A question rather than a search: it ends with "?" or has a question word."""
+    return text.rstrip().endswith("?") or not QUESTION_WORDS.isdisjoint(simplify(text).split())
+
+
 PLACE_WORDS = frozenset((
     "di", "daerah", "wilayah", "sekitar", "area", "kawasan", "dekat", "lokasi", "penempatan",
     "domisili",
@@ -148,7 +161,9 @@ def _take_abroad(tokens: list[str]) -> tuple[list[str], bool]:
 
 
 def understand(text: str) -> Understanding:
-    tokens = [t for t in simplify(text).split()[:MAX_WORDS] if t not in FILLER]
+    tokens = [
+        t for t in simplify(text).split()[:MAX_WORDS] if t not in FILLER and t not in QUESTION_WORDS
+    ]
     tokens, abroad = _take_abroad(tokens)
     place_words: list[str] = []
     options: tuple[PlaceOption, ...] = ()

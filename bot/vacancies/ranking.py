@@ -156,6 +156,7 @@ class Interests:
 
     jobs: Mapping[str, str]  # unit group → desired title
     groups: Mapping[str, float]  # job group → weight (0-1)
+    assessed: frozenset[str] = frozenset()  # the job groups the self-assessment ranked
 
 
 def interests(profile: Profile) -> Interests:
@@ -170,7 +171,7 @@ def interests(profile: Profile) -> Interests:
         groups[occupation.group] = max(groups.get(occupation.group, 0.0), DESIRED_GROUP_WEIGHT)
     for code, percent in profile.groups:
         groups[code] = max(groups.get(code, 0.0), max(0, min(100, percent)) / 100)
-    return Interests(jobs, groups)
+    return Interests(jobs, groups, frozenset(code for code, _ in profile.groups))
 
 
 def recommendation(
@@ -184,7 +185,9 @@ def recommendation(
         reasons.append(Reason("desired_job", code, wanted.jobs[code]))
     elif code[:2] in wanted.groups:
         interest = wanted.groups[code[:2]]
-        reasons.append(Reason("interest", code[:2], group_name(code[:2])))
+        # (the assessment's interest, else the group of a job they want: said as such)
+        kind = "interest" if code[:2] in wanted.assessed else "desired_group"
+        reasons.append(Reason(kind, code[:2], group_name(code[:2])))
     place = 0.0
     if profile.country and profile.country != "ID":
         if hit.country == profile.country:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core import freetext
 from bot.core.domain import load_default_domain
-from bot.core.types import Context, Input, NeedAnswers, PersonFacts, Query, Turn
+from bot.core.types import Context, Input, NeedAnswers, PersonFacts, Query, Say, Turn
 from bot.dialogs.vacancies import (
     VacanciesDialog,
     ago,
@@ -52,6 +52,7 @@ from bot.vacancies.model import (
     VacancyHit,
     VacancyQuery,
 )
+from bot.vacancies.query import is_question, understand
 
 NOW = datetime(2025, 6, 2, 3, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -265,9 +266,36 @@ def test_text_with_no_word_of_any_vacancy_is_unread_so_a_question_can_be_answere
     turn = DIALOG.handle(ctx({SearchVacancies(q, TODAY): page}), data, Input(text="kapan cair"))
     assert keys(turn) == ["utter_vac_not_found", "utter_ask_vac_search"]
     assert turn.data == data and freetext.unread(data, turn)
-    known = replace(page, unknown_words=("cair",))  # one word is in vacancies: a real search
-    turn = DIALOG.handle(ctx({SearchVacancies(q, TODAY): known}), data, Input(text="kapan cair"))
+    search = VacancyQuery(text="las cair")  # one word is in vacancies: a real search
+    und = Understanding(words=("las", "cair"))
+    known = page_of(search, (), 0, und=und, suggestions=latest, unknown_words=("cair",))
+    answers = {SearchVacancies(search, TODAY): known}
+    turn = DIALOG.handle(ctx(answers), data, Input(text="las cair"))
     assert keys(turn)[:2] == ["utter_vac_results", "utter_vac_none"]
+
+
+def test_a_question_that_finds_nothing_is_unread_even_near_a_job_title() -> None:
+    """ "kapan batas klaim?": "klaim" is near a job title (Staf Klaim), and still the text is
+    a question to answer, not a search with suggestions; a question that finds vacancies is
+    a search ("ada lowongan satpam?")."""
+    q = VacancyQuery(text="kapan batas klaim?")
+    und = Understanding(words=("batas", "klaim"))
+    similar = (Suggestion("similar_title", VacancyQuery(text="staf klaim"), "Staf Klaim", 52),)
+    page = page_of(q, (), 0, und=und, suggestions=similar, unknown_words=("batas",))
+    data = {"step": "vac_search"}
+    turn = DIALOG.handle(ctx({SearchVacancies(q, TODAY): page}), data, Input(text=q.text))
+    assert keys(turn) == ["utter_vac_not_found", "utter_ask_vac_search"]
+    assert freetext.unread(data, turn)
+    found = VacancyQuery(text="ada lowongan satpam?")
+    hits = page_of(found, (hit(1),), 1, und=Understanding(words=("satpam",)))
+    turn = DIALOG.handle(ctx({SearchVacancies(found, TODAY): hits}), data, Input(text=found.text))
+    assert keys(turn)[0] == "utter_vac_results" and not freetext.unread(data, turn)
+
+
+def test_question_words_are_never_searched_for() -> None:
+    assert understand("kapan batas klaim?").words == ("batas", "klaim")  # not "kapal"
+    assert is_question("gmn cara daftar") and is_question("satpam?")
+    assert not is_question("operator produksi bekasi")
 
 
 def test_a_place_that_means_two_is_asked_then_searched() -> None:
@@ -356,6 +384,9 @@ def test_why_lines() -> None:
     assert why_line((Reason("regency", "3275", "Kota Bekasi"),)).key == "utter_vac_why_place"  # type: ignore[union-attr]
     assert why_line((Reason("new"),)).key == "utter_vac_why_new"  # type: ignore[union-attr]
     assert why_line(()) is None
+    group = Reason("desired_group", "52", "Tenaga Penjualan")  # not from the assessment
+    assert why_line((group,)) == Say("utter_vac_why_desired_group",
+                                     {"name": "Tenaga Penjualan", "place": ""})  # fmt: skip
 
 
 def test_nothing_known_still_shows_the_latest_and_says_what_helps() -> None:

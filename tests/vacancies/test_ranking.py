@@ -95,6 +95,17 @@ def test_recommendations_by_hand() -> None:
     assert ranked[2].reasons == (Reason("new"),)
 
 
+def test_a_group_is_called_an_interest_only_when_the_assessment_ranked_it() -> None:
+    """Kasir is wanted (group 52), the assessment ranked 83: an SPG vacancy is "sejenis
+    pekerjaan yang Anda inginkan", a driver's is "minat Anda"."""
+    profile = Profile(groups=(("83", 70),), desired_titles=("Kasir",))
+    spg = hit(1, "SPG", "5242")
+    sopir = hit(2, "Sopir", "8322")
+    reasons = {r.hit.id: r.reasons[0] for r in rank_recommendations([spg, sopir], profile, TODAY)}
+    assert reasons[1] == Reason("desired_group", "52", "Tenaga Penjualan")
+    assert reasons[2].kind == "interest" and reasons[2].code == "83"
+
+
 def test_disability_friendly_counts_only_for_a_person_who_said_so() -> None:
     kasir = hit(1, "Kasir", "5230", disability_friendly=True)
     without = replace(PROFILE, disability=False)
