@@ -48,25 +48,37 @@ _WORDY = re.compile(
 )
 
 
-def _year(text: str) -> int:
+YEARS_AHEAD = 10  # a two-digit year further ahead than this is last century's ("93")
+
+
+def _year(text: str, today: date | None = None) -> int:
+    """A typed year; two digits are 20YY, or 19YY when 20YY is more than
+    :data:`YEARS_AHEAD` years after ``today`` (a birth year "93"; "27" stays 2027)."""
     value = int(text)
-    return value + 2000 if len(text) == 2 else value
+    if len(text) != 2:
+        return value
+    if today is not None and 2000 + value > today.year + YEARS_AHEAD:
+        return 1900 + value
+    return 2000 + value
 
 
-def parse_date(text: str, *, earliest: date, latest: date) -> date | ParseError:
+def parse_date(
+    text: str, *, earliest: date, latest: date, today: date | None = None
+) -> date | ParseError:
     """Read a date typed as 15-03-2025, 15/3/2025, 15 Maret 2025 or 2025-03-15.
 
-    Two-digit years are read as 20YY. A date outside [earliest, latest] is ``range``;
-    a date that does not exist (31-02-2025) is ``impossible``.
+    Two-digit years are read as 20YY (given ``today``, as 19YY when 20YY is decades ahead).
+    A date outside [earliest, latest] is ``range``; a date that does not exist (31-02-2025)
+    is ``impossible``.
     """
     cleaned = " ".join(text.strip().lower().split())
     parts: tuple[int, int, int] | None = None
     if m := _NUMERIC_DMY.match(cleaned):
-        parts = (_year(m.group(3)), int(m.group(2)), int(m.group(1)))
+        parts = (_year(m.group(3), today), int(m.group(2)), int(m.group(1)))
     elif m := _NUMERIC_YMD.match(cleaned):
         parts = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
     elif (m := _WORDY.match(cleaned)) and m.group(2) in MONTHS:
-        parts = (_year(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
+        parts = (_year(m.group(3), today), MONTHS[m.group(2)], int(m.group(1)))
     if parts is None:
         return ParseError("format")
     try:
@@ -528,7 +540,7 @@ def read_date(text: str, today: date, *, prefer_past: bool = True) -> DateReadin
         return reading
     if not cleaned:
         return ParseError("format")
-    exact = parse_date(cleaned, earliest=date.min, latest=date.max)
+    exact = parse_date(cleaned, earliest=date.min, latest=date.max, today=today)
     if isinstance(exact, date):
         return _reading(exact, today)
     if exact.reason == "impossible":
@@ -564,7 +576,7 @@ def read_date(text: str, today: date, *, prefer_past: bool = True) -> DateReadin
     if (m := _MONTH_YEAR.match(cleaned)) and m.group(2) in MONTHS:
         month, part = MONTHS[m.group(2)], m.group(1)
         if m.group(3):
-            return _month_of(_year(m.group(3)), month, today, part=part, inferred=False)
+            return _month_of(_year(m.group(3), today), month, today, part=part, inferred=False)
         year = _nearest_year(month, 1, today, prefer_past)
         return _month_of(year, month, today, part=part, inferred=True)
     if (m := _DAY_MONTH.match(cleaned)) and m.group(2) in MONTHS:

@@ -228,6 +228,11 @@ D = date
         ("20 Des", D(2025, 12, 20), None, None, "day", True),  # the last 20 December
         ("pada 3/11", D(2026, 11, 3), None, None, "day", True),
         # a month without its day
+        # two-digit years: 20YY, unless that is decades ahead (a birth year)
+        ("17-08-26", D(2026, 8, 17), None, None, "day", False),
+        ("05-05-93", D(1993, 5, 5), None, None, "day", False),
+        ("5 mei 93", D(1993, 5, 5), None, None, "day", False),
+        ("mei 93", D(1993, 5, 1), D(1993, 5, 1), D(1993, 5, 31), "month", False),
         ("Oktober 2026", D(2026, 10, 1), D(2026, 10, 1), D(2026, 10, 31), "month", False),
         ("okt 2026", D(2026, 10, 1), D(2026, 10, 1), D(2026, 10, 31), "month", False),
         ("10/2026", D(2026, 10, 1), D(2026, 10, 1), D(2026, 10, 31), "month", False),
@@ -273,7 +278,8 @@ def test_read_date(
 @pytest.mark.parametrize(
     ("text", "days_ahead"),
     [("besok", 1), ("lusa", 2), ("25 Desember 2026", 35), ("Januari 2027", 42),
-     ("akhir bulan ini", 1), ("hari ini", 0), ("bulan ini", 0)],
+     ("akhir bulan ini", 1), ("hari ini", 0), ("bulan ini", 0),
+     ("17-01-27", 58)],  # (a two-digit year a little ahead stays in this century)
 )  # fmt: skip
 def test_read_date_says_when_it_is_in_the_future(text: str, days_ahead: int) -> None:
     reading = read_date(text, TODAY)
