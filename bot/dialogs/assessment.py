@@ -23,7 +23,7 @@ from bot.knowledge.catalog import RIASEC, catalog
 from bot.knowledge.scoring import interest_scores, match_groups
 from bot.knowledge.search import occupations
 from bot.records.model import AssessmentRecord, AssessmentsQuery, SaveAssessment
-from bot.rules.parsing import format_date
+from bot.rules.parsing import NUMBER_WORDS, format_date
 
 PREVIOUS, PREVIOUS_PICK, PREVIOUS_MORE = "previous", "previous_pick", "previous_more"
 DESIRED, DESIRED_PICK = "desired", "desired_pick"
@@ -233,8 +233,12 @@ class AssessmentDialog(DialogDefaults):
             prefix, item_id, answer = [*inp.choice.split(":"), "", ""][:3]
             if prefix == "inv" and item_id == current.id and answer.isdigit():
                 value = int(answer)
-        elif inp.text.strip().isdigit():
-            value = int(inp.text.strip())
+        elif (typed := " ".join(inp.text.lower().replace("-", " ").split())) == "0":
+            return self._back(ctx, data)  # (0 = KEMBALI, as BANTUAN says)
+        elif typed.isdigit():
+            value = int(typed)
+        else:
+            value = scale_value(typed)
         if value is None or not 1 <= value <= len(catalog().scale):
             if inp.media:
                 problem = "utter_invalid_media"
@@ -320,3 +324,12 @@ def _day(result: dict[str, Any]) -> str:
         return format_date(date.fromisoformat(taken[:10]))
     except ValueError:
         return "-"
+
+
+def scale_value(typed: str) -> int | None:
+    """An answer to an interest item typed in words: the scale's own label ("suka",
+    "sangat suka", "ragu ragu") or a number word ("lima")."""
+    for value, label in catalog().scale:
+        if typed == " ".join(label.lower().replace("-", " ").split()):
+            return value
+    return NUMBER_WORDS.get(typed)
