@@ -67,6 +67,10 @@ def _examples(block: str) -> list[str]:
     return block_examples(block)
 
 
+PRONOUNS = frozenset({"saya", "aku", "gue", "gw"})  # (folded: "sy" is "saya")
+LEADING_YES = frozenset({"iya", "ya", "betul", "benar"})
+
+
 def normalise(text: str) -> str:
     """Lowercase, strip accents, punctuation and emoji, squeeze repeated letters ("iyaaa")."""
     text = unicodedata.normalize("NFKD", text[:MAX_INPUT]).lower()
@@ -260,8 +264,17 @@ class Interpreter:
         """The offered payload these words choose (nlu/options.yml: "diberhentikan" is
         ``reason:employer`` when that option is on screen), or None when none or several
         do. Exact after folding: a sentence around the words ("tidak kena phk") is not."""
-        payloads = self.options.get(self.fold(text), frozenset()) & set(offered)
-        return next(iter(payloads)) if len(payloads) == 1 else None
+        allowed = set(offered)
+        words = self.fold(text).split()
+        own = [w for w in words if w not in PRONOUNS] or words  # "sy resign" is "resign"
+        tries = [words, own]
+        if len(own) > 1 and own[0] in LEADING_YES:
+            tries.append(own[1:])  # "iya sy wni": the answer after the "yes"
+        for tried in tries:
+            payloads = self.options.get(" ".join(tried), frozenset()) & allowed
+            if payloads:
+                return next(iter(payloads)) if len(payloads) == 1 else None
+        return None
 
     @property
     def ready(self) -> bool:

@@ -51,7 +51,7 @@ QUESTIONS: tuple[Question, ...] = (
         unknown=True,
     ),
     Question("citizen", "choice", YES_NO),
-    Question("age_ok", "choice", YES_NO, unknown=True),
+    Question("age_ok", "choice", YES_NO, unknown=True, under_age=54),  # PP 6/2025 Pasal 4
     Question("contract", "choice", ("pkwt", "pkwtt"), unknown=True),
     Question("contract_end", "date", unknown=True, days_back=365 * 30, days_ahead=365 * 20),
     Question(

@@ -31,6 +31,7 @@ back for confirmation, never taken.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -72,6 +73,7 @@ class Question:
     years_back: int = 70  # years: how far back
     years_ahead: int = 0  # years: how far ahead
     question_future: bool = False  # dates: a day after today (+ grace) is asked about
+    under_age: int = 0  # yes/no "under this age?": a typed age answers it ("32", "32 tahun")
 
     @property
     def ask_key(self) -> str:
@@ -80,6 +82,9 @@ class Question:
     def payloads(self) -> list[str]:
         values = list(self.options) + ([UNKNOWN] if self.unknown else [])
         return [f"{self.slot}:{v}" for v in values]
+
+
+_AGE = re.compile(r"(?:umur|usia|umurnya)?\s*(\d{1,3})\s*(?:tahun|thn|th)?")
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ def read_answer(q: Question, inp: Input, today: date) -> Value | Problem:
         return NONE
     text = inp.text.strip()
     if q.kind == "choice":
+        if q.under_age and (m := _AGE.fullmatch(text.lower())) and 15 <= int(m.group(1)) <= 100:
+            return "yes" if int(m.group(1)) < q.under_age else "no"
         return _problem("utter_invalid_choice")
     if q.kind in ("date", "rupiah"):
         if inp.intent == "deny" and not inp.proposed:  # "bukan" to a read-back: type it again

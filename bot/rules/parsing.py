@@ -322,6 +322,8 @@ def _read_amount(text: str) -> tuple[Decimal, bool] | None:
     cleaned = re.sub(r"\brp\.?\s*", "rp ", cleaned)
     cleaned = re.sub(r",-$|(?<=\d),00$|(?<=\d{3})\.00$", "", cleaned)
     cleaned = re.sub(r"\s*(/\s*bulan|per\s*bulan|perbulan|sebulan|/bln|/bl)$", "", cleaned)
+    if re.match(r"(?:rp\s*)?(?:-\s*\d|minus\b)", cleaned):
+        return None  # a negative amount is no wage or price ("-3000000")
     tokens = _AMOUNT_TOKEN.findall(cleaned)
     if not tokens or len(tokens) > 12:
         return None

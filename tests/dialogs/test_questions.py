@@ -128,3 +128,19 @@ def test_what_was_said_before_is_always_read_back() -> None:
 def test_a_question_is_not_a_name() -> None:
     assert answer(NAME, "Budi Santoso") == "Budi Santoso"
     assert answer(NAME, "kapan batas klaim?") == Problem("utter_invalid_text_question", {})
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("32", "yes"), ("53", "yes"), ("umur 40 tahun", "yes"), ("45 thn", "yes"),
+        ("54", "no"), ("60 tahun", "no"),  # PP 6/2025 Pasal 4: under 54 at registration
+    ],
+)  # fmt: skip
+def test_a_typed_age_answers_under_54(text: str, value: str) -> None:
+    assert answer(BY_SLOT["age_ok"], text) == value
+
+
+@pytest.mark.parametrize("text", ["3", "7", "200", "32 kg", "tiga puluh"])
+def test_what_is_no_age_is_not_an_answer(text: str) -> None:
+    assert answer(BY_SLOT["age_ok"], text) == Problem("utter_invalid_choice", {})

@@ -106,6 +106,9 @@ def test_no_words_are_navigation_words_or_contradict_a_short_answer(
         ("resign", "utter_ask_reason", "reason:resign"),
         ("pensiun", "utter_ask_reason", "reason:retired"),
         ("wni", "utter_ask_citizen", "citizen:yes"),
+        ("iya sy wni", "utter_ask_citizen", "citizen:yes"),  # "yes" and a pronoun around it
+        ("sy resign", "utter_ask_reason", "reason:resign"),
+        ("ga ada", "utter_ask_phi_pending", "phi_pending:no"),
         ("laki laki", "utter_ask_pf_gender", "pf_gender:male"),
         ("slta", "utter_ask_pf_edu_level", "pf_edu_level:sma"),
         # a sentence around the words is not the words

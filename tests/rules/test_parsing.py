@@ -152,6 +152,8 @@ def test_read_rupiah(text: str, amount: int) -> None:
         ("4,5", "format"),  # no unit: a wage question reads it as juta (read_wage)
         ("abc", "format"), ("", "format"), ("juta", "format"), ("4 juta abc", "format"),
         ("0", "range"), ("2000000000", "range"), ("🙂", "format"), ("1" * 5000, "format"),
+        ("-3000000", "format"), ("- 3.000.000", "format"), ("Rp -3jt", "format"),
+        ("minus 3 juta", "format"),  # a negative amount is not read as a positive one
     ],
 )  # fmt: skip
 def test_read_rupiah_refuses(text: str, reason: str) -> None:
