@@ -317,6 +317,11 @@ class EvidenceDialog(DialogDefaults):
             if isinstance(read, str):
                 return self._again(ctx, data, DAY_PROBLEMS[read])
             value = read
+        start = self._start(ctx)
+        if start is not None and month_of(start, value, self.rules) is None:
+            # Said now, not after the photos: a proof outside the benefit months counts for
+            # no month (Pedoman 2.2) and is not kept.
+            return self._again(ctx, data, "utter_invalid_ev_day_outside")
         d = {**data, "step": PHOTOS, "draft": {**data["draft"], "day": value.isoformat()}}
         return Turn(d, (self._prompt(ctx, d),))
 
