@@ -38,7 +38,7 @@ from bot.records.evidence_model import (
     StageUpload,
     UploadSeenQuery,
 )
-from bot.records.model import ApplicationsQuery, SetBenefitStart
+from bot.records.model import ApplicationsQuery, EligibilityQuery, SetBenefitStart
 from bot.rules.config import RuleSettings
 from bot.rules.ledger import (
     BenefitMonth,
@@ -234,6 +234,10 @@ class EvidenceDialog(DialogDefaults):
         read = _read_start(inp.text, ctx.today)
         if isinstance(read, str):
             return self._again(ctx, data, START_PROBLEMS[read])
+        checked = ctx.ask(EligibilityQuery())
+        phk = checked.answers.get("phk_date") if checked else None
+        if isinstance(phk, str) and read < date.fromisoformat(phk):
+            return self._again(ctx, data, "utter_invalid_ev_start_before_phk")  # (PHK first)
         d = {**data, "step": START_OK, "start": read.isoformat()}
         return Turn(d, (self._prompt(ctx, d),))
 
