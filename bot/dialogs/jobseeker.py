@@ -264,6 +264,12 @@ class JobSeekerDialog(DialogDefaults):
                 return self._next(data, PROVINCE)
             if answer == "abroad":
                 return self._next(data, COUNTRY)
+        elif step == WHERE and inp.text and not inp.choice and not inp.media:
+            # The place itself typed ("jabar", "bekasi", "jepang"): taken as at its own step.
+            for asked in (PROVINCE, COUNTRY):
+                turn = self._pick({**data, "step": asked}, inp)
+                if turn.data.get("step") not in (asked, WHERE):
+                    return turn
         elif step == CONDITION and prefix == "condition" and answer in CONDITIONS:
             draft = {**data["draft"], "condition": answer}
             return self._next({**data, "draft": draft}, CONFIRM)
