@@ -236,6 +236,11 @@ async def test_a_message_another_writer_queues_during_the_turn_is_not_overtaken(
     take = sender.take
     monkeypatch.setattr(sender, "take", lambda items: (handed.extend(i.id for i in items),
                                                        take(items)))  # fmt: skip
+    # No poll while the turn runs: a poll between the other writer's commit and the turn's
+    # write would let this sender claim that message first, and the reply could then rightly
+    # follow it in this sender's queue (the race this test is about is another sender's).
+    sender.poll_seconds = 60
+    await asyncio.sleep(0.2)  # (the poll under way ends; the next waits a minute)
     seen = len(out.got)
     await app.engine.handle(InboundEvent("console", "race", EventKind.TEXT, text="menu"))
     assert done  # (the other writer did write mid-turn)
