@@ -258,6 +258,8 @@ async def test_on_postgresql_a_turn_without_effects_is_its_snapshot_and_one_stat
     sender, out, _ = running
     await app.engine.handle(event("rt", 1, text="halo"))
     await until(lambda: len(out.got) >= 1)
+    sender.poll_seconds = 60  # (no claim of the sender's among the turn's statements)
+    await asyncio.sleep(0.2)
     seen: list[tuple[str, str]] = []
     commits: list[str] = []
 
