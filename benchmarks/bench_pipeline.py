@@ -266,7 +266,25 @@ class Project:
         return run
 
 
-class BareAiogram:
+class Fed:
+    """A bare dispatcher fed the walk's updates one after the other (its handlers answer)."""
+
+    dp: Dispatcher
+    bot: Bot
+
+    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
+        async def run(u: int) -> list[float]:
+            latencies = []
+            for kind, value in walk():
+                t0 = time.perf_counter()
+                await self.dp.feed_raw_update(self.bot, update_json(base + u, kind, value))
+                latencies.append(time.perf_counter() - t0)
+            return latencies
+
+        return run
+
+
+class BareAiogram(Fed):
     def __init__(self) -> None:
         self.session = MockedSession()
         self.bot = Bot(TOKEN, session=self.session)
@@ -285,19 +303,8 @@ class BareAiogram:
 
         self.dp.include_router(router)
 
-    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
-        async def run(u: int) -> list[float]:
-            latencies = []
-            for kind, value in walk():
-                t0 = time.perf_counter()
-                await self.dp.feed_raw_update(self.bot, update_json(base + u, kind, value))
-                latencies.append(time.perf_counter() - t0)
-            return latencies
 
-        return run
-
-
-class Bound:
+class Bound(Fed):
     """What any pipeline on this stack pays at least: bare aiogram making the project's Bot API
     calls for the same updates (a typed answer: one reply with a keyboard; a press: answer the
     press, mark the chosen option, reply with a keyboard) around the floor's transaction, on
@@ -335,17 +342,6 @@ class Bound:
                                             reply_markup=None)  # fmt: skip
 
         self.dp.include_router(router)
-
-    def user(self, base: int) -> Callable[[int], Awaitable[list[float]]]:
-        async def run(u: int) -> list[float]:
-            latencies = []
-            for kind, value in walk():
-                t0 = time.perf_counter()
-                await self.dp.feed_raw_update(self.bot, update_json(base + u, kind, value))
-                latencies.append(time.perf_counter() - t0)
-            return latencies
-
-        return run
 
 
 class Floor:
